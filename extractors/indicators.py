@@ -1,0 +1,130 @@
+"""Rows of the 绩效指标 table to indicators, by labels and taxonomy, not fixed positions.
+
+A dump slides rows a column or two left or right, so each row is placed by trying every shift
+up to `max_shift` against the header's columns and keeping the one that fits best: numbers
+under 分值 and 得分, taxonomy names under 一级/二级指标, nothing outside the table. Merged cells
+arrive blank and are filled down from the row above.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from extractors.cells import Row
+from extractors.family import Family
+from extractors.numbers import ValueParseError, is_number, parse_number
+from schemas.model import Indicator
+
+MAX_SHIFT = 3
+COLUMNS = ("level1", "level2", "level3", "target", "actual", "weight", "score", "note")
+DEFAULT_COLUMNS = {name: i + 1 for i, name in enumerate(COLUMNS)}  # col 0 holds 绩效指标
+
+
+@dataclass(slots=True)
+class Placed:
+    """A row's cells by indicator column, after the best shift."""
+
+    cells: dict[str, str]
+    shift: int
+    fit: float
+
+
+def header_to_columns(row: Row, family: Family) -> dict[str, int] | None:
+    """The header row's column of each indicator column, or None if this is no header."""
+    found = {}
+    for col, text in row.filled():
+        name = family.match(text, "indicator_columns")
+        if name and name not in found:
+            found[name] = col
+    if len(found) < 3:
+        return None
+    anchor = next(iter(found))
+    base = found[anchor] - COLUMNS.index(anchor)
+    return {name: found.get(name, base + i) for i, name in enumerate(COLUMNS)}
+
+
+def _fit(cells: list[str], cols: dict[str, int], shift: int, family: Family) -> float:
+    """How well the row reads when shifted by `shift` columns; higher is better."""
+    def at(name: str) -> str:
+        i = cols[name] + shift
+        return cells[i] if 0 <= i < len(cells) else ""
+
+    points = 0.0
+    for name, blank in (("weight", -1.0), ("score", 0.0)):
+        text = at(name)
+        points += (3.0 if is_number(text) else -3.0) if text else blank
+    lo, hi = cols["level1"] + shift, cols["note"] + shift
+    points -= 3.0 * sum(1 for i, c in enumerate(cells) if c and (i < lo or i > hi))
+    level1, level2, level3 = at("level1"), at("level2"), at("level3")
+    if level1:
+        points += 1.0 if family.match(level1, "level1") else -1.0
+    if level2:
+        points += 1.0 if family.match(level2, "level2") else -1.0
+    if not level3:
+        points -= 1.0
+    elif not level2 and family.match(level3, "level2"):
+        points -= 1.0  # a 二级指标 name standing in the 三级 column: the row slid right
+    if is_number(at("note")):
+        points -= 2.0
+    return points - 0.01 * abs(shift)
+
+
+def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int = MAX_SHIFT) -> Placed:
+    """The row's cells under the columns they belong to."""
+    cells = [("" if i < 2 and family.match(c, "labels") == "indicator_section" else c)
+             for i, c in enumerate(row.cells)]
+    best = max(range(-max_shift, max_shift + 1), key=lambda s: _fit(cells, cols, s, family))
+    placed = {name: (cells[cols[name] + best] if 0 <= cols[name] + best < len(cells) else "") for name in COLUMNS}
+    return Placed(placed, best, _fit(cells, cols, best, family))
+
+
+class IndicatorBuilder:
+    """Turns placed rows into indicators, filling 一级/二级指标 down from the rows above."""
+
+    def __init__(self, family: Family) -> None:
+        self.family = family
+        self.level1 = ""
+        self.level2 = ""
+        self.indicators: list[Indicator] = []
+        self.unparsed: list[tuple[str, str, str]] = []
+
+    def _levels(self, level1: str, level2: str) -> None:
+        family = self.family
+        if level1:
+            name = family.match(level1, "level1") or level1
+            if name != self.level1:
+                self.level2 = ""
+            self.level1 = name
+        if level2:
+            self.level2 = family.match(level2, "level2") or level2
+            parents = family.parent.get(self.level2, [])
+            if not level1 and parents and self.level1 not in parents and len(parents) == 1:
+                self.level1 = parents[0]
+
+    def _number(self, text: str, field: str, where: str):
+        try:
+            return parse_number(text, field=field)
+        except ValueParseError:
+            self.unparsed.append((field, text, where))
+            return None
+
+    def add(self, row: Row, placed: Placed) -> bool:
+        """Add the row as an indicator (True), or take it as a label-only row (False if neither)."""
+        c = placed.cells
+        if not (c["level3"] or c["target"] or c["actual"] or c["weight"] or c["score"]):
+            if c["level1"] or c["level2"]:
+                self._levels(c["level1"], c["level2"])
+                return True
+            return False
+        if not c["level3"] and not (is_number(c["weight"]) or is_number(c["score"])):
+            return False
+        self._levels(c["level1"], c["level2"])
+        weight = self._number(c["weight"], "weight", row.where())
+        score = self._number(c["score"], "score", row.where())
+        self.indicators.append(Indicator(
+            seq=len(self.indicators) + 1, level1=self.level1, level2=self.level2, level3=c["level3"],
+            target=c["target"], actual=c["actual"],
+            weight=weight.value if weight else None, score=score.value if score else None,
+            deviation_note=c["note"], weight_printed=weight, score_printed=score,
+            source_line=row.line, source_page=row.page))
+        return True

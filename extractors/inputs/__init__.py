@@ -1,0 +1,37 @@
+"""Input kinds: one module per kind of file, each turning a file into a `Grid`.
+
+`READERS` maps a file suffix to its reader; adding an input kind is adding a module that meets
+the `Reader` contract and a line here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from extractors.cells import Grid
+from extractors.exceptions import UnsupportedFile
+from extractors.inputs import text
+
+
+class Reader(Protocol):
+    def __call__(self, path: Path) -> Grid:
+        """Read the file into a grid, or raise a `FileRejected` naming the reason."""
+        ...
+
+
+READERS: dict[str, Reader] = {
+    ".txt": text.read_text_grid,
+    ".tsv": text.read_text_grid,
+    ".csv": text.read_text_grid,
+}
+
+
+def read_grid(path: Path) -> Grid:
+    """Read any supported file into a grid."""
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        kinds = ", ".join(sorted(READERS))
+        raise UnsupportedFile(f"unsupported file type {path.suffix or '(none)'!r}; selfeval reads {kinds}",
+                              file=path.name)
+    return reader(path)

@@ -1,0 +1,54 @@
+"""Text dumps: UTF-8 (with or without BOM) or GB18030, cells split by tabs or runs of spaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import regex
+
+from extractors.cells import Grid, Row
+from extractors.exceptions import UnreadableFile
+from extractors.text import clean_cell
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+_TAB = regex.compile(r"\t")
+_SPACES = regex.compile(r"(?: |\u3000){2,}")
+_CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
+def decode_text(data: bytes, *, file: str = "") -> str:
+    """Bytes to text in the first encoding that decodes them cleanly."""
+    if not data.strip():
+        raise UnreadableFile("empty file", file=file)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    sample = data[:65536]
+    if sample.count(0) or len(_CONTROL.findall(sample.decode("latin-1"))) > len(sample) // 100:
+        raise UnreadableFile("binary content, not a text dump", file=file)
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("text in an unknown encoding (tried UTF-8 and GB18030)", file=file)
+
+
+def text_to_rows(text: str) -> list[Row]:
+    """One row per non-blank line; a cell keeps its column even when it is blank.
+
+    A dump with tabs is split on tabs only (a run of spaces inside a cell is a wrap); one
+    without is split on runs of two or more spaces.
+    """
+    split = _TAB.split if "\t" in text else _SPACES.split
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        cells = [clean_cell(c) for c in split(line.rstrip("\r\n"))]
+        rows.append(Row(cells=cells, line=number))
+    return rows
+
+
+def read_text_grid(path: Path) -> Grid:
+    data = path.read_bytes()
+    return Grid(file=path.name, kind="text", rows=text_to_rows(decode_text(data, file=path.name)))

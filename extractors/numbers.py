@@ -1,0 +1,89 @@
+"""Parsers for the numbers a form prints: amounts, scores, percentages and years.
+
+Each returns a `Printed` value, None for a blank or not-applicable cell, or raises
+`ValueParseError`; never anything else. `Printed.unit` is one unit of the last printed digit,
+the tolerance the checks allow.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import regex
+
+from extractors.exceptions import ValueParseError
+
+NOT_APPLICABLE = frozenset({"", "—", "——", "-", "--", "－", "/", "／", "无", "N/A", "n/a", "不适用"})
+
+_NUMBER = regex.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?$")
+_YEAR = regex.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+
+
+@dataclass(frozen=True, slots=True)
+class Printed:
+    """A number as the form printed it."""
+
+    value: float
+    decimals: int
+
+    @property
+    def unit(self) -> float:
+        return 10.0 ** -self.decimals
+
+
+def _fold(text: str) -> str:
+    """Full-width digits and signs to ASCII, whitespace out."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def parse_number(text: str | None, *, field: str = "") -> Printed | None:
+    """`27,000` -> 27000, `99000.00` -> 99000 (2 decimals), `—` -> None."""
+    folded = _fold(text or "")
+    if folded in NOT_APPLICABLE:
+        return None
+    folded = folded.removesuffix("元").removesuffix("分")
+    match = _NUMBER.match(folded)
+    if not match or not (match.group(2) or match.group(3)):
+        raise ValueParseError(f"not a number: {text!r}", field=field)
+    sign, whole, frac = match.groups()
+    value = float((whole or "0").replace(",", "") + "." + (frac or "0"))
+    return Printed(-value if sign == "-" else value, len(frac or ""))
+
+
+def parse_percent(text: str | None, *, field: str = "") -> Printed | None:
+    """`90.00%` -> 0.9 with 4 decimals (as a fraction); a bare `0.9` or `90` is read likewise."""
+    folded = _fold(text or "")
+    if folded in NOT_APPLICABLE:
+        return None
+    if folded.endswith("%"):
+        number = parse_number(folded[:-1], field=field)
+        if number is None:
+            raise ValueParseError(f"not a percentage: {text!r}", field=field)
+        return Printed(number.value / 100.0, number.decimals + 2)
+    number = parse_number(folded, field=field)
+    if number is None:
+        return None
+    if number.value > 1.5:  # printed without the sign: 97.10 means 97.10%
+        return Printed(number.value / 100.0, number.decimals + 2)
+    return number
+
+
+def parse_year(text: str | None, *, field: str = "year") -> int:
+    """`(2022 年度)`, `（２０２２年度）`, `2022年度财政项目…` -> 2022."""
+    match = _YEAR.search(_fold(text or ""))
+    if not match:
+        raise ValueParseError(f"no year in {text!r}", field=field)
+    return int(match.group(1))
+
+
+def try_number(text: str | None) -> Printed | None:
+    """Like `parse_number`, but a cell that is not a number is simply None."""
+    try:
+        return parse_number(text)
+    except ValueParseError:
+        return None
+
+
+def is_number(text: str | None) -> bool:
+    return try_number(text) is not None

@@ -1,0 +1,180 @@
+"""A segment's rows to a `Form`: header fields, funds block, annual goal, indicators, 总分.
+
+Rows are recognised by the labels they carry (family aliases, matched fuzzily), and values are
+read from the columns of their section's header row, allowing for rows that slid sideways.
+Whatever no field takes is kept as `Form.unplaced`, for a reviewer.
+"""
+
+from __future__ import annotations
+
+from extractors.cells import Row
+from extractors.family import Family
+from extractors.indicators import MAX_SHIFT, IndicatorBuilder, header_to_columns, place_row
+from extractors.numbers import Printed, ValueParseError, is_number, parse_number, parse_percent, try_number
+from extractors.segment import Segment
+from extractors.text import join_texts
+from schemas.model import Form, Unplaced
+
+HEAD_FIELDS = ("project_name", "department", "implementing_unit")
+SOURCES = {"funds_total": "budget", "appropriation": "appropriation", "carryover": "carryover", "other": "other"}
+AMOUNT_COLUMNS = ("initial", "full_year", "executed")
+
+
+def _labels(row: Row, family: Family, group: str) -> list[tuple[int, str]]:
+    return [(col, name) for col, text in row.filled() if (name := family.match(text, group))]
+
+
+class FormBuilder:
+    """Walks a segment's rows once, section by section."""
+
+    def __init__(self, segment: Segment, family: Family, form: Form, max_shift: int = MAX_SHIFT) -> None:
+        self.family = family
+        self.form = form
+        self.max_shift = max_shift
+        self.section = "head"
+        self.funds_cols: dict[str, int] = {}
+        self.goal_cols: dict[str, int] = {}
+        self.indicator_cols: dict[str, int] | None = None
+        self.goal: dict[str, list[str]] = {"planned": [], "achieved": []}
+        self.indicators = IndicatorBuilder(family)
+        self.factor = 1.0
+        self.segment = segment
+
+    # -- one method per kind of row -------------------------------------------------------
+    def head_row(self, row: Row, labels: list[tuple[int, str]]) -> None:
+        """项目名称 / 主管部门 / 实施单位: each label takes the cells up to the next label."""
+        values: dict[str, list[str]] = {}
+        current = None
+        label_cols = {col for col, _ in labels}
+        for col, text in row.filled():
+            if col in label_cols:
+                current = dict(labels)[col]
+                values.setdefault(current, [])
+            elif current:
+                values[current].append(text)
+        for name, parts in values.items():
+            setattr(self.form, name, join_texts(parts))
+
+    def funds_header(self, row: Row, found: list[tuple[int, str]]) -> None:
+        self.funds_cols = {name: col for col, name in found}
+        self.set_unit(row.text())
+        self.section = "funds"
+
+    def set_unit(self, text: str) -> bool:
+        match = self.family.unit_pattern.search(text)
+        if not match:
+            return False
+        unit = next(g for g in match.groups() if g)
+        self.form.amount_unit = unit
+        self.factor = self.family.spec.units.factors[unit]
+        return True
+
+    def funds_row(self, row: Row, label: str) -> None:
+        """年度资金总额 and its source rows, read under the funds header's columns."""
+        names = AMOUNT_COLUMNS + (("weight", "rate", "score") if label == "funds_total" else ())
+        cols = {n: self.funds_cols[n] for n in names if n in self.funds_cols}
+        shift = max(range(-self.max_shift, self.max_shift + 1),
+                    key=lambda s: sum(is_number(row.cell(c + s)) for c in cols.values()) - 0.01 * abs(s))
+        prefix = SOURCES[label]
+        for name, col in cols.items():
+            text = row.cell(col + shift)
+            field = {"weight": "funds_weight", "rate": "execution_rate", "score": "funds_score"}.get(
+                name, f"{prefix}_{name}")
+            try:
+                value = parse_percent(text, field=field) if name == "rate" else parse_number(text, field=field)
+            except ValueParseError:
+                self.form.unparsed.append((field, text, row.where(col + shift)))
+                continue
+            self.store(field, value, scale=name in AMOUNT_COLUMNS)
+
+    def store(self, field: str, value: Printed | None, *, scale: bool) -> None:
+        if value is None:
+            self.form.amounts[field] = None
+            return
+        self.form.amounts[field] = value.value * self.factor if scale else value.value
+        self.form.printed[field] = value
+
+    def goal_header(self, found: list[tuple[int, str]]) -> None:
+        self.goal_cols = {name: col for col, name in found}
+        self.section = "goal"
+
+    def goal_row(self, row: Row) -> None:
+        """Goal text by column: left of 实际完成情况 is 预期目标, from it rightwards 实际完成情况."""
+        texts = [(c, t) for c, t in row.filled() if self.family.match(t, "labels") != "goal_section"]
+        achieved_col = self.goal_cols.get("achieved")
+        for i, (col, text) in enumerate(texts):
+            if achieved_col is not None:
+                side = "achieved" if col >= achieved_col else "planned"
+            else:
+                side = "planned" if i == 0 else "achieved"
+            self.goal[side].append(text)
+
+    def total_row(self, row: Row) -> None:
+        numbers = [(c, n) for c, t in row.filled() if (n := try_number(t)) is not None]
+        if numbers:
+            self.form.total_score = numbers[-1][1].value
+            self.form.printed["total_score"] = numbers[-1][1]
+        for col, text in row.filled()[1:]:
+            if try_number(text) is None:
+                self.unplaced(row, text, col)
+
+    def unplaced(self, row: Row, text: str, col: int | None = None) -> None:
+        self.form.unplaced.append(Unplaced(text, row.where(col)))
+
+    # -- the walk -----------------------------------------------------------------------------
+    def row(self, row: Row) -> None:
+        family = self.family
+        first = next((t for _, t in row.filled()[:2] if family.match(t, "labels")), "")
+        label = family.match(first, "labels") if first else None
+        if label == "total":
+            self.total_row(row)
+            return
+        if self.section == "indicators":
+            self.indicator_row(row)
+            return
+        head = [(c, n) for c, n in _labels(row, family, "labels") if n in HEAD_FIELDS]
+        if head:
+            self.head_row(row, head)
+        elif label in SOURCES and self.funds_cols:
+            self.funds_row(row, label)
+        elif len(found := _labels(row, family, "indicator_columns")) >= 3:
+            self.indicator_cols = header_to_columns(row, family)
+            self.section = "indicators"
+        elif len(found := _labels(row, family, "funds_columns")) >= 3:
+            self.funds_header(row, found)
+        elif found := _labels(row, family, "goal_columns"):
+            self.goal_header(found)
+        elif self.section == "goal" or label == "goal_section":
+            self.section = "goal"
+            self.goal_row(row)
+        elif not self.set_unit(row.text()):
+            for col, text in row.filled():
+                self.unplaced(row, text, col)
+
+    def indicator_row(self, row: Row) -> None:
+        cols = self.indicator_cols or header_to_columns(row, self.family)
+        if cols is None:
+            return
+        placed = place_row(row, cols, self.family, max_shift=self.max_shift)
+        if not self.indicators.add(row, placed):
+            for col, text in row.filled():
+                self.unplaced(row, text, col)
+
+    def finish(self) -> Form:
+        self.form.goal_planned = join_texts(self.goal["planned"])
+        self.form.goal_achieved = join_texts(self.goal["achieved"])
+        self.form.indicators = self.indicators.indicators
+        self.form.unparsed.extend(self.indicators.unparsed)
+        return self.form
+
+
+def segment_to_form(segment: Segment, family: Family, *, form_id: str, source_file: str,
+                    source_sha256: str, max_shift: int = MAX_SHIFT) -> Form:
+    """Rebuild one form from its segment."""
+    first = segment.rows[0] if segment.rows else None
+    form = Form(form_id=form_id, source_file=source_file, source_sha256=source_sha256, year=segment.year,
+                source_line=segment.title_line, source_page=first.page if first else 0)
+    builder = FormBuilder(segment, family, form, max_shift)
+    for row in segment.rows:
+        builder.row(row)
+    return builder.finish()

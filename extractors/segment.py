@@ -1,0 +1,109 @@
+"""Cutting a grid into one segment per form.
+
+A form starts at its title, 财政项目支出绩效自评表, found even when damaged (a wrong or missing
+character, the year on the same line, full-width brackets) by a fuzzy match on the whole line,
+and confirmed by a 项目名称 row soon after, so a sentence that mentions the title is not a form.
+It ends at its 总分 row. Page numbers inside a form are dropped; cover pages and notes between
+forms belong to no segment. A 项目名称 row after a 总分 with no title of its own also starts a
+form, its title lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from extractors.cells import Row
+from extractors.exceptions import ValueParseError
+from extractors.family import Family
+from extractors.numbers import parse_year
+
+SENTENCE_MARKS = frozenset("，。；！？、")
+
+
+@dataclass(slots=True)
+class Segment:
+    ordinal: int
+    rows: list[Row]
+    year: int | None = None
+    title_line: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def is_title_text(text: str, family: Family) -> bool:
+    """Whether a line's text is the form title, damaged or not."""
+    title = family.spec.title
+    if not text or len(text) > len(title.text) + title.max_extra + 24:
+        return False
+    stripped = text
+    for pattern in family.title_strip:
+        stripped = pattern.sub("", stripped)
+    if len(stripped) > len(title.text) + title.max_extra or SENTENCE_MARKS.intersection(stripped):
+        return False
+    return fuzz.ratio(stripped, title.text) >= title.cutoff
+
+
+def first_label(row: Row, family: Family, group: str = "labels") -> str | None:
+    """The label the row's first filled cell is, if any."""
+    for _, text in row.filled()[:1]:
+        return family.match(text, group)
+    return None
+
+
+def _year_near(rows: list[Row], start: int, family: Family) -> tuple[int | None, int]:
+    """The year printed on the title line or the two lines after it, and the rows it used."""
+    for offset, row in enumerate(rows[start:start + 3]):
+        if offset and (first_label(row, family) or len(row.filled()) > 2):
+            break
+        try:
+            return parse_year(row.text()), offset + 1
+        except ValueParseError:
+            continue
+    return None, 1
+
+
+def _starts(rows: list[Row], family: Family) -> list[int]:
+    """Row indexes of confirmed titles."""
+    within = family.spec.title.confirm_within
+    starts = []
+    for i, row in enumerate(rows):
+        if len(row.filled()) <= 2 and is_title_text(row.text(), family):
+            ahead = rows[i + 1:i + 1 + within]
+            if any(first_label(r, family) == "project_name" for r in ahead):
+                starts.append(i)
+    return starts
+
+
+def _body(rows: list[Row], begin: int, stop: int, family: Family) -> tuple[list[Row], int]:
+    """The form's rows from `begin` up to its 总分 row (inclusive) or `stop`, and where it ended."""
+    body = []
+    for j in range(begin, stop):
+        row = rows[j]
+        if family.is_skipped_line(row.text()):
+            continue
+        body.append(row)
+        if first_label(row, family) == "total":
+            return body, j + 1
+    return body, stop
+
+
+def rows_to_segments(rows: list[Row], family: Family) -> list[Segment]:
+    """One segment per form, in file order."""
+    starts = _starts(rows, family)
+    segments: list[Segment] = []
+    bounds = starts + [len(rows)]
+    for k, start in enumerate(starts):
+        year, used = _year_near(rows, start, family)
+        body, end = _body(rows, start + used, bounds[k + 1], family)
+        segments.append(Segment(len(segments) + 1, body, year, rows[start].line))
+        # A form whose title was lost: a 项目名称 row between this form's end and the next title.
+        while end < bounds[k + 1]:
+            orphan = next((j for j in range(end, bounds[k + 1])
+                           if first_label(rows[j], family) == "project_name"), None)
+            if orphan is None:
+                break
+            body, end = _body(rows, orphan, bounds[k + 1], family)
+            segments.append(Segment(len(segments) + 1, body, year, rows[orphan].line,
+                                    notes=["title missing: form starts at its 项目名称 row"]))
+    return segments

@@ -1,0 +1,86 @@
+"""The form as rebuilt from its segment, before it becomes table rows.
+
+Numbers keep how they were printed (`Printed.decimals`) in `Form.printed`, so the checks can
+allow one unit of the last printed digit. Every value can say where it came from (`sources`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extractors.numbers import Printed
+
+AMOUNT_FIELDS = tuple(
+    f"{source}_{column}"
+    for source in ("budget", "appropriation", "carryover", "other")
+    for column in ("initial", "full_year", "executed")
+)
+FUNDS_FIELDS = ("funds_weight", "execution_rate", "funds_score")
+TEXT_FIELDS = ("project_name", "department", "implementing_unit", "goal_planned", "goal_achieved")
+
+
+@dataclass(slots=True)
+class Indicator:
+    seq: int
+    level1: str = ""
+    level2: str = ""
+    level3: str = ""
+    target: str = ""
+    actual: str = ""
+    weight: float | None = None
+    score: float | None = None
+    deviation_note: str = ""
+    weight_printed: Printed | None = None
+    score_printed: Printed | None = None
+    source_line: int = 0
+    source_page: int = 0
+
+
+@dataclass(slots=True)
+class Unplaced:
+    """Text of a form's segment that no field took."""
+
+    text: str
+    where: str
+
+
+@dataclass(slots=True)
+class Form:
+    form_id: str
+    source_file: str
+    source_sha256: str
+    year: int | None = None
+    project_name: str = ""
+    department: str = ""
+    implementing_unit: str = ""
+    amount_unit: str = "元"
+    goal_planned: str = ""
+    goal_achieved: str = ""
+    total_score: float | None = None
+    amounts: dict[str, float | None] = field(default_factory=dict)
+    printed: dict[str, Printed] = field(default_factory=dict)
+    indicators: list[Indicator] = field(default_factory=list)
+    unplaced: list[Unplaced] = field(default_factory=list)
+    unparsed: list[tuple[str, str, str]] = field(default_factory=list)  # (field, text, where)
+    source_line: int = 0
+    source_page: int = 0
+    confidence: float = 1.0
+
+    def value(self, name: str) -> float | None:
+        """An amount or funds figure by its table column name."""
+        return self.amounts.get(name)
+
+
+@dataclass(slots=True)
+class Flag:
+    form_id: str
+    check: str
+    severity: str
+    message: str
+    field: str = ""
+    expected: str = ""
+    found: str = ""
+
+    @property
+    def flag_id(self) -> str:
+        return f"{self.form_id}:{self.check}:{self.field}" if self.field else f"{self.form_id}:{self.check}"
