@@ -1,0 +1,102 @@
+"""`selfeval`: run the flow over an inbox once, or serve it on a schedule.
+
+Exit codes: 0 the run finished (whatever files it rejected), 1 the run could not finish,
+2 a bad command line or setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from extractors.exceptions import SelfevalError
+
+# Offline by default: no telemetry, a quiet temporary server unless the user points at one.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inbox", default="inbox", help="folder of files to load (default ./inbox)")
+    parser.add_argument("--warehouse", default="warehouse", help="parquet folder (default ./warehouse)")
+    parser.add_argument("--family", default="standard", help="form family file (default standard)")
+    parser.add_argument("--workers", type=int, default=2, help="files processed at once (default 2)")
+    parser.add_argument("--debug", action="store_true", help="log every stage, with tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="selfeval", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="one flow run over every file now in the inbox")
+    _common(run)
+    serve = commands.add_parser("serve", help="a long-running deployment running the flow on a schedule")
+    _common(serve)
+    when = serve.add_mutually_exclusive_group(required=True)
+    when.add_argument("--cron", help="cron expression, e.g. '*/15 * * * *'")
+    when.add_argument("--interval", type=float, help="seconds between runs")
+    return parser
+
+
+def _settings(args: argparse.Namespace):
+    from flows.settings import Settings
+
+    return Settings.build(inbox=Path(args.inbox), warehouse=Path(args.warehouse), family=args.family,
+                          workers=args.workers)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.ingest import ingest_inbox
+
+    settings = _settings(args)
+    if not settings.inbox.is_dir():
+        print(f"error: inbox {settings.inbox} is not a folder: create it and drop files in", file=sys.stderr)
+        return 2
+    runner = ingest_inbox.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))
+    summary = runner(inbox=str(settings.inbox), warehouse=str(settings.warehouse), family=settings.family,
+                     workers=settings.workers)
+    print(summary.render())
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.ingest import ingest_inbox
+
+    settings = _settings(args)
+    params = {"inbox": str(settings.inbox.resolve()), "warehouse": str(settings.warehouse.resolve()),
+              "family": settings.family, "workers": settings.workers}
+    schedule = {"cron": args.cron} if args.cron else {"interval": args.interval}
+    ingest_inbox.serve(name="selfeval-inbox", parameters=params, **schedule)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    if args.debug:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG"
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
+    try:
+        return {"run": cmd_run, "serve": cmd_serve}[args.command](args)
+    except SelfevalError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"error: the run could not finish: {type(exc).__name__}: {exc} (try --debug)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

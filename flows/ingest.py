@@ -1,0 +1,89 @@
+"""The Prefect flow `ingest_inbox`: one task per inbox file, never one per form.
+
+Tasks are thin wrappers over `flows.pipeline`; only the inbox scan (pure IO) is retried.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.pipeline import FileOutcome, Planned, ingest_file, plan_inbox, record_duplicate
+from flows.settings import Settings
+from storage.warehouse import Warehouse
+
+
+@dataclass(slots=True)
+class RunSummary:
+    inbox: str
+    warehouse: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def forms(self) -> int:
+        return sum(o.forms for o in self.outcomes)
+
+    @property
+    def indicators(self) -> int:
+        return sum(o.indicators for o in self.outcomes)
+
+    def flags(self) -> Counter:
+        total: Counter = Counter()
+        for outcome in self.outcomes:
+            total.update(outcome.flags)
+        return total
+
+    def render(self) -> str:
+        lines = [
+            f"warehouse: {self.warehouse}  (pandas.read_parquet('{self.warehouse}/forms'))",
+            f"files: {self.count('loaded')} loaded, {self.count('rejected')} rejected, "
+            f"{self.count('duplicate')} duplicate  ({self.seconds:.1f} s)",
+            f"forms: {self.forms}   indicator rows: {self.indicators}",
+        ]
+        flags = self.flags()
+        if flags:
+            lines.append("flags: " + ", ".join(f"{check} {n}" for check, n in sorted(flags.items())))
+        else:
+            lines.append("flags: none")
+        lines += [f"rejected: {o.file_name}: {o.reason}" for o in self.outcomes if o.status == "rejected"]
+        return "\n".join(lines)
+
+
+@task(name="scan-inbox", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def scan_inbox(settings: Settings) -> list[Planned]:
+    return plan_inbox(settings.inbox, Warehouse(settings.warehouse).create())
+
+
+@task(name="ingest-file", cache_policy=NO_CACHE, task_run_name="ingest {item.path.name}")
+def ingest_file_task(item: Planned, settings: Settings) -> FileOutcome:
+    warehouse = Warehouse(settings.warehouse)
+    if item.duplicate_of:
+        return record_duplicate(item, warehouse)
+    return ingest_file(item.path, item.sha256, warehouse, settings)
+
+
+@flow(name="ingest_inbox", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False)
+def ingest_inbox(inbox: str = "inbox", warehouse: str = "warehouse", family: str = "standard",
+                 workers: int = 2) -> RunSummary:
+    """Load every file now in the inbox into the warehouse."""
+    started = time.perf_counter()
+    settings = Settings.build(inbox=Path(inbox), warehouse=Path(warehouse), family=family, workers=workers)
+    planned = scan_inbox(settings)
+    fresh = [p for p in planned if not p.duplicate_of]
+    # Duplicates wait for the files they copy, so "seen earlier" always means "recorded earlier".
+    futures = [ingest_file_task.submit(item, settings) for item in fresh]
+    outcomes = [f.result() for f in futures]
+    outcomes += [ingest_file_task(item, settings) for item in planned if item.duplicate_of]
+    summary = RunSummary(str(settings.inbox), str(settings.warehouse), outcomes, time.perf_counter() - started)
+    get_run_logger().info(summary.render())
+    return summary

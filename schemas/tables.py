@@ -1,0 +1,103 @@
+"""The warehouse tables: their columns, their pandera schemas, and forms turned into rows.
+
+`COLUMNS` is the one place a table's columns and types are written; the pandera schema that
+validates a table before it is written and the arrow schema it is written with both come from it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_arrow
+
+from schemas.model import AMOUNT_FIELDS, FUNDS_FIELDS, Flag, Form
+
+FILE_STATUSES = ("loaded", "rejected", "duplicate")
+FORM_STATUSES = ("ok", "flagged")
+FLAG_STATUSES = ("open", "accepted", "corrected")
+SEVERITIES = ("error", "warning")
+
+_STR, _INT, _NINT, _FLOAT = "str", "int", "Int64", "float"
+_ARROW = {_STR: pa_arrow.string(), _INT: pa_arrow.int64(), _NINT: pa_arrow.int64(), _FLOAT: pa_arrow.float64()}
+
+COLUMNS: dict[str, dict[str, str]] = {
+    "files": {"file_name": _STR, "sha256": _STR, "status": _STR, "reason": _STR, "forms": _INT,
+              "seen_at": _STR},
+    "forms": {"form_id": _STR, "source_file": _STR, "source_sha256": _STR, "year": _NINT,
+              "project_name": _STR, "department": _STR, "implementing_unit": _STR, "amount_unit": _STR,
+              **{f: _FLOAT for f in ("budget_initial", "budget_full_year", "budget_executed")},
+              **{f: _FLOAT for f in FUNDS_FIELDS},
+              **{f: _FLOAT for f in AMOUNT_FIELDS[3:]},
+              "goal_planned": _STR, "goal_achieved": _STR, "total_score": _FLOAT, "status": _STR,
+              "source_page": _INT, "source_line": _INT, "confidence": _FLOAT},
+    "indicators": {"form_id": _STR, "seq": _INT, "level1": _STR, "level2": _STR, "level3": _STR,
+                   "target": _STR, "actual": _STR, "weight": _FLOAT, "score": _FLOAT, "deviation_note": _STR,
+                   "source_page": _INT, "source_line": _INT},
+    "flags": {"flag_id": _STR, "form_id": _STR, "check": _STR, "severity": _STR, "message": _STR,
+              "field": _STR, "expected": _STR, "found": _STR, "status": _STR},
+}
+TABLES = tuple(COLUMNS)
+
+_CHECKS: dict[tuple[str, str], list[pa.Check]] = {
+    ("files", "status"): [pa.Check.isin(FILE_STATUSES)],
+    ("files", "sha256"): [pa.Check.str_matches(r"^[0-9a-f]{64}$")],
+    ("files", "forms"): [pa.Check.ge(0)],
+    ("forms", "status"): [pa.Check.isin(FORM_STATUSES)],
+    ("forms", "amount_unit"): [pa.Check.isin(("元", "万元"))],
+    ("forms", "year"): [pa.Check.in_range(1990, 2100)],
+    ("forms", "execution_rate"): [pa.Check.in_range(0, 100)],
+    ("forms", "confidence"): [pa.Check.in_range(0, 1)],
+    ("indicators", "seq"): [pa.Check.ge(1)],
+    ("flags", "severity"): [pa.Check.isin(SEVERITIES)],
+    ("flags", "status"): [pa.Check.isin(FLAG_STATUSES)],
+}
+_UNIQUE = {"forms": ["form_id"], "indicators": ["form_id", "seq"], "flags": ["flag_id"]}
+
+
+def _schema(table: str) -> pa.DataFrameSchema:
+    columns = {
+        name: pa.Column(kind if kind != _STR else str, checks=_CHECKS.get((table, name), []),
+                        nullable=kind in (_NINT, _FLOAT), coerce=True)
+        for name, kind in COLUMNS[table].items()
+    }
+    return pa.DataFrameSchema(columns, unique=_UNIQUE.get(table), strict=True, ordered=True)
+
+
+SCHEMAS = {table: _schema(table) for table in TABLES}
+ARROW_SCHEMAS = {table: pa_arrow.schema([(n, _ARROW[k]) for n, k in COLUMNS[table].items()]) for table in TABLES}
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    return SCHEMAS[table].coerce_dtype(pd.DataFrame({n: [] for n in COLUMNS[table]}))
+
+
+def form_to_record(form: Form, status: str) -> dict:
+    record = {name: getattr(form, name, None) for name in COLUMNS["forms"] if hasattr(form, name)}
+    record.update({name: form.amounts.get(name) for name in (*AMOUNT_FIELDS, *FUNDS_FIELDS)})
+    record["status"] = status
+    return record
+
+
+def forms_to_frames(forms: list[Form], flags: list[Flag]) -> dict[str, pd.DataFrame]:
+    """The forms, indicators and flags tables of one file's forms, validated lazily.
+
+    Raises `pandera.errors.SchemaErrors`, whose `failure_cases` says every row that failed.
+    """
+    open_forms = {f.form_id for f in flags}
+    form_rows = [form_to_record(f, "flagged" if f.form_id in open_forms else "ok") for f in forms]
+    indicator_rows = [
+        {"form_id": f.form_id, "seq": i.seq, "level1": i.level1, "level2": i.level2, "level3": i.level3,
+         "target": i.target, "actual": i.actual, "weight": i.weight, "score": i.score,
+         "deviation_note": i.deviation_note, "source_page": i.source_page, "source_line": i.source_line}
+        for f in forms for i in f.indicators
+    ]
+    flag_rows = [
+        {"flag_id": g.flag_id, "form_id": g.form_id, "check": g.check, "severity": g.severity,
+         "message": g.message, "field": g.field, "expected": g.expected, "found": g.found, "status": "open"}
+        for g in flags
+    ]
+    frames = {}
+    for table, rows in (("forms", form_rows), ("indicators", indicator_rows), ("flags", flag_rows)):
+        frame = pd.DataFrame(rows, columns=list(COLUMNS[table])) if rows else empty_frame(table)
+        frames[table] = SCHEMAS[table].validate(frame, lazy=True)
+    return frames

@@ -1,0 +1,1 @@
+"""Loading: the parquet warehouse and the inbox's files (archive, rejected)."""
