@@ -1,0 +1,41 @@
+"""Shared fixtures: the form family, the golden cases, a scratch inbox beside its warehouse."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+def golden_cases() -> list[Path]:
+    """Every fixtures/<case>/ that holds a gold.json beside its input files."""
+    return sorted(p.parent for p in FIXTURES.glob("*/gold.json"))
+
+
+def load_gold(case: Path) -> dict:
+    return json.loads((case / "gold.json").read_text(encoding="utf-8"))
+
+
+def case_inputs(case: Path) -> list[Path]:
+    return sorted(p for p in case.iterdir() if p.is_file() and p.name != "gold.json" and not p.name.startswith("."))
+
+
+@pytest.fixture
+def family():
+    from extractors.family import load_family
+
+    return load_family()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A folder with an empty inbox/; the warehouse, archive/ and rejected/ go beside it."""
+    (tmp_path / "inbox").mkdir()
+    return tmp_path
