@@ -152,7 +152,11 @@ class FormBuilder:
                 self.unplaced(row, text, col)
 
     def indicator_row(self, row: Row) -> None:
-        cols = self.indicator_cols or header_to_columns(row, self.family)
+        repeated = header_to_columns(row, self.family)  # the header again, on a continued page
+        if repeated is not None:
+            self.indicator_cols = repeated
+            return
+        cols = self.indicator_cols
         if cols is None:
             return
         placed = place_row(row, cols, self.family, max_shift=self.max_shift)

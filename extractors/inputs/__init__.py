@@ -11,7 +11,7 @@ from typing import Protocol
 
 from extractors.cells import Grid
 from extractors.exceptions import UnsupportedFile
-from extractors.inputs import text
+from extractors.inputs import pdf, text
 
 
 class Reader(Protocol):
@@ -24,6 +24,7 @@ READERS: dict[str, Reader] = {
     ".txt": text.read_text_grid,
     ".tsv": text.read_text_grid,
     ".csv": text.read_text_grid,
+    ".pdf": pdf.read_pdf_grid,
 }
 
 

@@ -1,0 +1,129 @@
+"""PDFs, page by page: a page with a usable text layer is read with pdfplumber's ruled-table
+finder; a page without one (a scan) is rendered and recognised by `extractors.ocr`.
+
+Both give the same rows the text reader gives: a table row's cells by column, a merged cell's
+text in its top-left cell and blanks where it spans, wrapped lines joined; lines of text outside
+the tables (the title, the year) become one-cell rows in their place on the page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+
+from extractors.cells import Grid, Row
+from extractors.exceptions import UnreadableFile
+from extractors.text import clean_cell
+
+MIN_TEXT_CHARS = 20        # a page with fewer characters than this has no usable text layer
+MAX_UNMAPPED_SHARE = 0.2   # nor one whose characters are mostly unmapped glyphs, "(cid:123)"
+RENDER_DPI = 200
+TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+
+
+def has_text_layer(page: Any, *, min_chars: int = MIN_TEXT_CHARS,
+                   max_unmapped: float = MAX_UNMAPPED_SHARE) -> bool:
+    """Whether the page's own text can be trusted, so it need not be recognised."""
+    chars = page.chars
+    if len(chars) < min_chars:
+        return False
+    unmapped = sum(1 for c in chars if c["text"].startswith("(cid:"))
+    return unmapped / len(chars) <= max_unmapped
+
+
+def _table_rows(table: Any, page_number: int) -> list[tuple[float, Row]]:
+    rows = []
+    for cells_text, cells in zip(table.extract(), table.rows, strict=True):
+        texts = [clean_cell(t) for t in cells_text]
+        boxes = [tuple(b) if b else None for b in cells.cells]
+        rows.append((cells.bbox[1], Row(cells=texts, line=0, page=page_number, boxes=boxes)))
+    return rows
+
+
+def _outside_rows(page: Any, tables: list[Any], page_number: int) -> list[tuple[float, Row]]:
+    """Lines of text in the bands of the page that no table covers."""
+    edges = [0.0] + [y for t in sorted(tables, key=lambda t: t.bbox[1]) for y in (t.bbox[1], t.bbox[3])]
+    edges.append(float(page.height))
+    rows = []
+    for top, bottom in zip(edges[::2], edges[1::2], strict=True):
+        if bottom - top < 2:
+            continue
+        band = page.crop((0, top, page.width, bottom), strict=False)
+        for line in band.extract_text_lines(return_chars=False):
+            box = (line["x0"], line["top"], line["x1"], line["bottom"])
+            rows.append((line["top"], Row(cells=[clean_cell(line["text"])], line=0, page=page_number,
+                                          boxes=[box])))
+    return rows
+
+
+def page_to_rows(page: Any, page_number: int, *, table_settings: dict[str, Any] | None = None) -> list[Row]:
+    """A text-layer page to rows in reading order (top to bottom)."""
+    tables = page.find_tables(table_settings or TABLE_SETTINGS)
+    placed = [r for t in tables for r in _table_rows(t, page_number)] + _outside_rows(page, tables, page_number)
+    placed.sort(key=lambda item: item[0])
+    rows = [row for _, row in placed]
+    for number, row in enumerate(rows, start=1):
+        row.line = number
+    return rows
+
+
+def _open(path: Path) -> Any:
+    try:
+        pdf = pdfplumber.open(path)
+        pages = pdf.pages
+    except Exception as exc:
+        text = f"{type(exc).__name__} {exc}".lower()
+        if "password" in text or "encrypt" in text:
+            raise UnreadableFile("encrypted PDF: save it without a password and drop it in again",
+                                 file=path.name) from None
+        raise UnreadableFile(f"damaged PDF, cannot be opened ({type(exc).__name__})", file=path.name) from None
+    if not pages:
+        pdf.close()
+        raise UnreadableFile("PDF has no pages", file=path.name)
+    return pdf
+
+
+def _render(path: Path, page_numbers: list[int], dpi: int) -> list[tuple[str, Any]]:
+    """Scanned pages as RGB arrays, each keyed by the hash of its pixels."""
+    import numpy as np
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        images = []
+        for number in page_numbers:
+            image = np.asarray(document[number - 1].render(scale=dpi / 72).to_pil().convert("RGB"))
+            images.append((hashlib.sha256(image.tobytes()).hexdigest(), image))
+        return images
+    finally:
+        document.close()
+
+
+def read_pdf_grid(path: Path, *, dpi: int = RENDER_DPI, workers: int = 2) -> Grid:
+    pdf = _open(path)
+    by_page: dict[int, list[Row]] = {}
+    scanned = []
+    try:
+        for number, page in enumerate(pdf.pages, start=1):
+            try:
+                if has_text_layer(page):
+                    by_page[number] = page_to_rows(page, number)
+                else:
+                    scanned.append(number)
+            except Exception as exc:
+                raise UnreadableFile(f"damaged PDF page {number} ({type(exc).__name__})", file=path.name) from None
+            finally:
+                page.close()
+        count = len(pdf.pages)
+    finally:
+        pdf.close()
+    if scanned:
+        from extractors.ocr import recognise_pages
+
+        recognised = recognise_pages(_render(path, scanned, dpi), page_numbers=scanned, workers=workers)
+        by_page.update(zip(scanned, recognised, strict=True))
+    rows = [row for number in sorted(by_page) for row in by_page[number]]
+    return Grid(file=path.name, kind="pdf", rows=rows, pages=count)
