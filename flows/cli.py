@@ -59,7 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.inbox.is_dir():
         print(f"error: inbox {settings.inbox} is not a folder: create it and drop files in", file=sys.stderr)
         return 2
-    runner = ingest_inbox.with_options(task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))
+    runner = ingest_inbox.with_options(
+        task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))  # type: ignore[arg-type]
     summary = runner(inbox=str(settings.inbox), warehouse=str(settings.warehouse), family=settings.family,
                      workers=settings.workers)
     print(summary.render())

@@ -72,7 +72,8 @@ def ingest_file_task(item: Planned, settings: Settings) -> FileOutcome:
     return ingest_file(item.path, item.sha256, warehouse, settings)
 
 
-@flow(name="ingest_inbox", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=False)
+@flow(name="ingest_inbox", task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
+      log_prints=False)
 def ingest_inbox(inbox: str = "inbox", warehouse: str = "warehouse", family: str = "standard",
                  workers: int = 2) -> RunSummary:
     """Load every file now in the inbox into the warehouse."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -27,7 +28,7 @@ class Settings(BaseModel):
         return name
 
     @classmethod
-    def build(cls, **values: object) -> Settings:
+    def build(cls, **values: Any) -> Settings:
         """Settings from keyword values; None means the default."""
         try:
             return cls(**{k: v for k, v in values.items() if v is not None})
