@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -40,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     when = serve.add_mutually_exclusive_group(required=True)
     when.add_argument("--cron", help="cron expression, e.g. '*/15 * * * *'")
     when.add_argument("--interval", type=float, help="seconds between runs")
+    serve.add_argument("--port", type=int, default=4200,
+                       help="port of the local Prefect server started when PREFECT_API_URL is unset")
     return parser
 
 
@@ -67,14 +70,37 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from flows.ingest import ingest_inbox
+def _stop_on_sigterm() -> None:
+    """SIGTERM ends serving like Ctrl-C does, so the server started for it is stopped too."""
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
 
+    signal.signal(signal.SIGTERM, stop)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     params = {"inbox": str(settings.inbox.resolve()), "warehouse": str(settings.warehouse.resolve()),
               "family": settings.family, "workers": settings.workers}
     schedule = {"cron": args.cron} if args.cron else {"interval": args.interval}
-    ingest_inbox.serve(name="selfeval-inbox", parameters=params, **schedule)
+    _stop_on_sigterm()
+    if os.environ.get("PREFECT_API_URL"):
+        return _serve(params, schedule)
+    from flows.server import local_server
+
+    with local_server(args.port, log_path=settings.warehouse / "prefect-server.log") as api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+        print(f"Prefect server: {api_url.removesuffix('/api')} (stopped when serving stops)")
+        return _serve(params, schedule)
+
+
+def _serve(params: dict, schedule: dict) -> int:
+    from flows.ingest import ingest_inbox
+
+    try:
+        ingest_inbox.serve(name="selfeval-inbox", parameters=params, **schedule)
+    except KeyboardInterrupt:
+        pass
     return 0
 
 
