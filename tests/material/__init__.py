@@ -1,0 +1,12 @@
+"""Test material for the PDF and OCR input kinds, rendered from gold forms.
+
+`forms_to_pdf` draws gold-format form dicts as ruled-table PDFs like the national
+财政项目支出绩效自评表; `pdf_to_scans` turns a PDF into scanned-looking PNGs and an image-only
+PDF; `write_material` writes the whole set (see README.md). Run `python -m tests.material OUT_DIR`.
+"""
+
+from tests.material.build import load_gold_forms, write_material
+from tests.material.render import forms_to_pdf, split_inside_group
+from tests.material.scan import ScanSet, pdf_to_scans
+
+__all__ = ["ScanSet", "forms_to_pdf", "load_gold_forms", "pdf_to_scans", "split_inside_group", "write_material"]
