@@ -70,16 +70,23 @@ def page_to_rows(page: Any, page_number: int, *, table_settings: dict[str, Any] 
     return rows
 
 
+def _cause(exc: BaseException) -> BaseException:
+    """pdfplumber wraps pdfminer's error as the first argument of its own."""
+    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+    return _cause(inner) if inner is not None else exc
+
+
 def _open(path: Path) -> Any:
     try:
         pdf = pdfplumber.open(path)
         pages = pdf.pages
     except Exception as exc:
-        text = f"{type(exc).__name__} {exc}".lower()
-        if "password" in text or "encrypt" in text:
+        cause = _cause(exc)
+        if "password" in type(cause).__name__.lower() or "encrypt" in type(cause).__name__.lower():
             raise UnreadableFile("encrypted PDF: save it without a password and drop it in again",
                                  file=path.name) from None
-        raise UnreadableFile(f"damaged PDF, cannot be opened ({type(exc).__name__})", file=path.name) from None
+        detail = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        raise UnreadableFile(f"damaged PDF, cannot be opened ({detail})", file=path.name) from None
     if not pages:
         pdf.close()
         raise UnreadableFile("PDF has no pages", file=path.name)
