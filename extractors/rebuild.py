@@ -18,6 +18,7 @@ from schemas.model import Form, Unplaced
 HEAD_FIELDS = ("project_name", "department", "implementing_unit")
 SOURCES = {"funds_total": "budget", "appropriation": "appropriation", "carryover": "carryover", "other": "other"}
 AMOUNT_COLUMNS = ("initial", "full_year", "executed")
+MIN_CONFIDENCE = 0.8  # a recognised cell below this is shown to a reviewer
 
 
 def _labels(row: Row, family: Family, group: str) -> list[tuple[int, str]]:
@@ -172,8 +173,23 @@ class FormBuilder:
         return self.form
 
 
+def _confidence(form: Form, rows: list[Row], min_confidence: float) -> None:
+    """The form's mean recognition confidence, and the cells read with too little of it."""
+    scores = []
+    for row in rows:
+        if row.confidence is None:
+            continue
+        for col, text in row.filled():
+            score = row.confidence[col]
+            scores.append(score)
+            if score < min_confidence:
+                form.doubtful.append(Unplaced(f"{text} (confidence {score:.2f})", row.where(col)))
+    form.confidence = sum(scores) / len(scores) if scores else 1.0
+
+
 def segment_to_form(segment: Segment, family: Family, *, form_id: str, source_file: str,
-                    source_sha256: str, max_shift: int = MAX_SHIFT) -> Form:
+                    source_sha256: str, max_shift: int = MAX_SHIFT,
+                    min_confidence: float = MIN_CONFIDENCE) -> Form:
     """Rebuild one form from its segment."""
     first = segment.rows[0] if segment.rows else None
     form = Form(form_id=form_id, source_file=source_file, source_sha256=source_sha256, year=segment.year,
@@ -181,4 +197,5 @@ def segment_to_form(segment: Segment, family: Family, *, form_id: str, source_fi
     builder = FormBuilder(segment, family, form, max_shift)
     for row in segment.rows:
         builder.row(row)
+    _confidence(form, segment.rows, min_confidence)
     return builder.finish()

@@ -10,6 +10,7 @@ form, its title lost.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -20,6 +21,7 @@ from extractors.family import Family
 from extractors.numbers import parse_year
 
 SENTENCE_MARKS = frozenset("，。；！？、")
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -72,6 +74,9 @@ def _starts(rows: list[Row], family: Family) -> list[int]:
             ahead = rows[i + 1:i + 1 + within]
             if any(first_label(r, family) == "project_name" for r in ahead):
                 starts.append(i)
+            else:
+                log.debug("%s: a title, but no 项目名称 row within %d rows: not a form", row.where(), within)
+    log.debug("%d form titles found", len(starts))
     return starts
 
 

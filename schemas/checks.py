@@ -165,6 +165,13 @@ def check_unparsed_value(form: Form) -> Iterator[Flag]:
                    f"{field} at {where} is not a number: {text!r}", f"{field}@{where}", "", text)
 
 
+def check_low_confidence(form: Form) -> Iterator[Flag]:
+    for k, item in enumerate(form.doubtful, start=1):
+        yield Flag(form.form_id, "low_confidence", "warning",
+                   f"text at {item.where} was recognised with low confidence: {item.text[:60]}",
+                   f"doubtful[{k}]", "", item.text)
+
+
 CHECKS: dict[str, Callable[[Form], Iterator[Flag]]] = {
     "total_score": check_total_score,
     "weight_sum": check_weight_sum,
@@ -176,6 +183,7 @@ CHECKS: dict[str, Callable[[Form], Iterator[Flag]]] = {
     "indicator_score": check_indicator_score,
     "unplaced_text": check_unplaced_text,
     "unparsed_value": check_unparsed_value,
+    "low_confidence": check_low_confidence,
 }
 
 

@@ -62,6 +62,7 @@ class Form:
     indicators: list[Indicator] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
     unparsed: list[tuple[str, str, str]] = field(default_factory=list)  # (field, text, where)
+    doubtful: list[Unplaced] = field(default_factory=list)  # cells recognised with low confidence
     source_line: int = 0
     source_page: int = 0
     confidence: float = 1.0
