@@ -47,6 +47,7 @@ class TitleSpec(BaseModel):
     cutoff: float = Field(ge=50, le=100)
     max_extra: int = Field(ge=0, le=20)
     confirm_within: int = Field(ge=1, le=50)
+    not_titles: list[str] = []
     strip: list[str] = []
     _check = field_validator("strip")(_check_patterns)
 

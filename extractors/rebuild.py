@@ -111,7 +111,12 @@ class FormBuilder:
             self.goal[side].append(text)
 
     def total_row(self, row: Row) -> None:
+        """总分: the 得分 total, the last number on the row; a lone number under 分值 is no score."""
         numbers = [(c, n) for c, t in row.filled() if (n := try_number(t)) is not None]
+        cols = self.indicator_cols
+        if len(numbers) == 1 and cols and \
+                abs(numbers[0][0] - cols["weight"]) < abs(numbers[0][0] - cols["score"]):
+            numbers = []
         if numbers:
             self.form.total_score = numbers[-1][1].value
             self.form.printed["total_score"] = numbers[-1][1]
@@ -195,6 +200,8 @@ def segment_to_form(segment: Segment, family: Family, *, form_id: str, source_fi
     form = Form(form_id=form_id, source_file=source_file, source_sha256=source_sha256, year=segment.year,
                 source_line=segment.title_line, source_page=first.page if first else 0)
     builder = FormBuilder(segment, family, form, max_shift)
+    for text in segment.preamble:  # 单位：万元 may stand beside the title or the year
+        builder.set_unit(text)
     for row in segment.rows:
         builder.row(row)
     _confidence(form, segment.rows, min_confidence)

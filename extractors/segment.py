@@ -31,6 +31,7 @@ class Segment:
     year: int | None = None
     title_line: int = 0
     notes: list[str] = field(default_factory=list)
+    preamble: list[str] = field(default_factory=list)  # the title and year lines' text
 
 
 def is_title_text(text: str, family: Family) -> bool:
@@ -43,7 +44,23 @@ def is_title_text(text: str, family: Family) -> bool:
         stripped = pattern.sub("", stripped)
     if len(stripped) > len(title.text) + title.max_extra or SENTENCE_MARKS.intersection(stripped):
         return False
-    return fuzz.ratio(stripped, title.text) >= title.cutoff
+    score = fuzz.ratio(stripped, title.text)
+    # A sibling table (绩效目标表, 绩效评价表, …) is one character away too: it must be nearer the title.
+    return score >= title.cutoff and all(fuzz.ratio(stripped, other) < score for other in title.not_titles)
+
+
+def is_title_row(row: Row, family: Family) -> bool:
+    """A row that holds only a title: one or two cells, or a letter-spaced title cut into many."""
+    filled = row.filled()
+    if len(filled) > 2 and any(len(text) > 2 for _, text in filled):
+        return False
+    return is_title_text(row.text(), family)
+
+
+def is_page_furniture(row: Row, family: Family) -> bool:
+    """A page number or running line, not part of the form; a row of several numbers is never one."""
+    filled = row.filled()
+    return len(filled) == 1 and family.is_skipped_line(filled[0][1])
 
 
 def first_label(row: Row, family: Family, group: str = "labels") -> str | None:
@@ -65,17 +82,24 @@ def _year_near(rows: list[Row], start: int, family: Family) -> tuple[int | None,
     return None, 1
 
 
+def _confirmed(rows: list[Row], i: int, family: Family) -> bool:
+    """A 项目名称 row follows the title within the window, before any other title."""
+    for row in rows[i + 1:i + 1 + family.spec.title.confirm_within]:
+        if first_label(row, family) == "project_name":
+            return True
+        if is_title_row(row, family):
+            log.debug("%s: a title repeated below: the lower one starts the form", rows[i].where())
+            return False
+    log.debug("%s: a title, but no 项目名称 row follows: not a form", rows[i].where())
+    return False
+
+
 def _starts(rows: list[Row], family: Family) -> list[int]:
     """Row indexes of confirmed titles."""
-    within = family.spec.title.confirm_within
     starts = []
     for i, row in enumerate(rows):
-        if len(row.filled()) <= 2 and is_title_text(row.text(), family):
-            ahead = rows[i + 1:i + 1 + within]
-            if any(first_label(r, family) == "project_name" for r in ahead):
-                starts.append(i)
-            else:
-                log.debug("%s: a title, but no 项目名称 row within %d rows: not a form", row.where(), within)
+        if is_title_row(row, family) and _confirmed(rows, i, family):
+            starts.append(i)
     log.debug("%d form titles found", len(starts))
     return starts
 
@@ -85,7 +109,7 @@ def _body(rows: list[Row], begin: int, stop: int, family: Family) -> tuple[list[
     body = []
     for j in range(begin, stop):
         row = rows[j]
-        if family.is_skipped_line(row.text()):
+        if is_page_furniture(row, family):
             continue
         body.append(row)
         if first_label(row, family) == "total":
@@ -101,7 +125,8 @@ def rows_to_segments(rows: list[Row], family: Family) -> list[Segment]:
     for k, start in enumerate(starts):
         year, used = _year_near(rows, start, family)
         body, end = _body(rows, start + used, bounds[k + 1], family)
-        segments.append(Segment(len(segments) + 1, body, year, rows[start].line))
+        preamble = [r.text() for r in rows[start:start + used]]
+        segments.append(Segment(len(segments) + 1, body, year, rows[start].line, preamble=preamble))
         # A form whose title was lost: a 项目名称 row between this form's end and the next title.
         while end < bounds[k + 1]:
             orphan = next((j for j in range(end, bounds[k + 1])

@@ -66,10 +66,12 @@ def scan_inbox(settings: Settings) -> list[Planned]:
 
 @task(name="ingest-file", cache_policy=NO_CACHE, task_run_name="ingest {item.path.name}")
 def ingest_file_task(item: Planned, settings: Settings) -> FileOutcome:
-    warehouse = Warehouse(settings.warehouse)
-    if item.duplicate_of:
-        return record_duplicate(item, warehouse)
-    return ingest_file(item.path, item.sha256, warehouse, settings)
+    return ingest_file(item.path, item.sha256, Warehouse(settings.warehouse), settings)
+
+
+@task(name="record-duplicate", cache_policy=NO_CACHE, task_run_name="duplicate {item.path.name}")
+def record_duplicate_task(item: Planned, settings: Settings, original: FileOutcome | None) -> FileOutcome:
+    return record_duplicate(item, Warehouse(settings.warehouse), original)
 
 
 @flow(name="ingest_inbox", task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
@@ -84,7 +86,9 @@ def ingest_inbox(inbox: str = "inbox", warehouse: str = "warehouse", family: str
     # Duplicates wait for the files they copy, so "seen earlier" always means "recorded earlier".
     futures = [ingest_file_task.submit(item, settings) for item in fresh]
     outcomes = [f.result() for f in futures]
-    outcomes += [ingest_file_task(item, settings) for item in planned if item.duplicate_of]
+    by_sha = {o.sha256: o for o in outcomes}
+    outcomes += [record_duplicate_task(item, settings, by_sha.get(item.sha256))
+                 for item in planned if item.duplicate_of]
     summary = RunSummary(str(settings.inbox), str(settings.warehouse), outcomes, time.perf_counter() - started)
     get_run_logger().info(summary.render())
     return summary

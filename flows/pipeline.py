@@ -79,11 +79,25 @@ def plan_inbox(inbox: Path, warehouse: Warehouse) -> list[Planned]:
     return planned
 
 
-def record_duplicate(item: Planned, warehouse: Warehouse) -> FileOutcome:
+def record_duplicate(item: Planned, warehouse: Warehouse, original: FileOutcome | None = None) -> FileOutcome:
+    """Record a copy of a file already seen; it goes where the original went.
+
+    `original` is the outcome of the copied file when it was read in this same run.
+    """
     reason = f"same bytes as {item.duplicate_of}"
     warehouse.record(LedgerEntry(item.path.name, item.sha256, "duplicate", reason))
-    archive(item.path, item.sha256)
+    if original is not None and original.status == "rejected":
+        reject(item.path, item.sha256, f"{reason}, rejected: {original.reason}")
+    else:
+        archive(item.path, item.sha256)
     return FileOutcome(item.path.name, item.sha256, "duplicate", reason)
+
+
+def ingest_planned(planned: list[Planned], warehouse: Warehouse, settings: Settings) -> list[FileOutcome]:
+    """The whole inbox in plain Python, in the flow's order: new files, then their copies."""
+    outcomes = [ingest_file(p.path, p.sha256, warehouse, settings) for p in planned if not p.duplicate_of]
+    by_sha = {o.sha256: o for o in outcomes}
+    return outcomes + [record_duplicate(p, warehouse, by_sha.get(p.sha256)) for p in planned if p.duplicate_of]
 
 
 def _rejected(path: Path, sha: str, reason: str, warehouse: Warehouse) -> FileOutcome:

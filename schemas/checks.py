@@ -6,6 +6,7 @@ one unit of the last printed digit: 89.98% for 348350/387167 = 89.974% passes.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator
 
 import regex
@@ -116,7 +117,7 @@ def check_missing_field(form: Form) -> Iterator[Flag]:
 
 def quantity(text: str) -> tuple[str, float, str] | None:
     """`>=12次` -> ('>=', 12.0, '次'); None for text that is no plain quantity."""
-    match = QUANTITY.match(text.replace(" ", ""))
+    match = QUANTITY.match("".join(unicodedata.normalize("NFKC", text).split()))
     if not match:
         return None
     return match["op"] or "", float(match["num"]), match["unit"]
@@ -130,7 +131,8 @@ def expected_indicator_score(ind: Indicator) -> float | None:
     (op, goal, unit), (_, got, got_unit) = target, actual
     if got_unit and unit and got_unit != unit:
         return None
-    at_most = op.startswith(AT_MOST)
+    # `=0次` (no faults) can only be missed upwards: a zero target is an upper bound.
+    at_most = op.startswith(AT_MOST) or (op in ("=", "＝") and goal == 0)
     met = got <= goal if at_most else got >= goal
     if met:
         return ind.weight

@@ -44,7 +44,7 @@ _CHECKS: dict[tuple[str, str], list[pa.Check]] = {
     ("files", "forms"): [pa.Check.ge(0)],
     ("forms", "status"): [pa.Check.isin(FORM_STATUSES)],
     ("forms", "amount_unit"): [pa.Check.isin(("元", "万元"))],
-    ("forms", "year"): [pa.Check.in_range(1990, 2100)],
+    ("forms", "year"): [pa.Check.in_range(1900, 2099)],  # what parse_year reads
     ("forms", "execution_rate"): [pa.Check.in_range(0, 100)],
     ("forms", "confidence"): [pa.Check.in_range(0, 1)],
     ("indicators", "seq"): [pa.Check.ge(1)],

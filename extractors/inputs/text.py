@@ -1,7 +1,9 @@
-"""Text dumps: UTF-8 (with or without BOM) or GB18030, cells split by tabs or runs of spaces."""
+"""Text dumps: UTF-8 (with or without BOM) or GB18030, cells split by tabs or runs of spaces,
+or by commas in a .csv file."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import regex
@@ -21,16 +23,28 @@ def decode_text(data: bytes, *, file: str = "") -> str:
     if not data.strip():
         raise UnreadableFile("empty file", file=file)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return _not_blank(data.decode("utf-16"), file)
     sample = data[:65536]
     if sample.count(0) or len(_CONTROL.findall(sample.decode("latin-1"))) > len(sample) // 100:
         raise UnreadableFile("binary content, not a text dump", file=file)
     for encoding in ENCODINGS:
         try:
-            return data.decode(encoding)
+            return _not_blank(data.decode(encoding), file)
         except UnicodeDecodeError:
             continue
     raise UnreadableFile("text in an unknown encoding (tried UTF-8 and GB18030)", file=file)
+
+
+def _not_blank(text: str, file: str) -> str:
+    """Full-width and non-breaking spaces are blank too."""
+    if not text.strip():
+        raise UnreadableFile("empty file (only blank lines)", file=file)
+    return text
+
+
+def lines_of(text: str) -> list[str]:
+    """Lines split at line ends only (LF, CRLF, CR); a form feed or other break stays in its line."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def text_to_rows(text: str) -> list[Row]:
@@ -41,14 +55,29 @@ def text_to_rows(text: str) -> list[Row]:
     """
     split = _TAB.split if "\t" in text else _SPACES.split
     rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines_of(text), start=1):
         if not line.strip():
             continue
-        cells = [clean_cell(c) for c in split(line.rstrip("\r\n"))]
-        rows.append(Row(cells=cells, line=number))
+        rows.append(Row(cells=[clean_cell(c) for c in split(line)], line=number))
+    return rows
+
+
+def csv_to_rows(text: str) -> list[Row]:
+    """Comma-separated dumps (as spreadsheets export them), quoted cells and all."""
+    rows = []
+    for number, line in enumerate(lines_of(text), start=1):
+        if not line.strip():
+            continue
+        cells = next(csv.reader([line]), [])
+        rows.append(Row(cells=[clean_cell(c) for c in cells], line=number))
     return rows
 
 
 def read_text_grid(path: Path) -> Grid:
     data = path.read_bytes()
     return Grid(file=path.name, kind="text", rows=text_to_rows(decode_text(data, file=path.name)))
+
+
+def read_csv_grid(path: Path) -> Grid:
+    data = path.read_bytes()
+    return Grid(file=path.name, kind="csv", rows=csv_to_rows(decode_text(data, file=path.name)))
