@@ -16,8 +16,11 @@ from extractors.exceptions import ValueParseError
 
 NOT_APPLICABLE = frozenset({"", "—", "——", "-", "--", "－", "/", "／", "无", "N/A", "n/a", "不适用"})
 
-_NUMBER = regex.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?$")
-_YEAR = regex.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+MAX_DIGITS = 19  # more digits than any amount has: a misread, not a number
+# ASCII digits only: after width folding every digit a form prints is one of these, and regex's
+# \d would also take digits of other scripts that float() cannot read.
+_NUMBER = regex.compile(r"^([+-]?)([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(?:\.([0-9]+))?$")
+_YEAR = regex.compile(r"(?<![0-9])((?:19|20)[0-9]{2})\s*年")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,8 @@ def parse_number(text: str | None, *, field: str = "") -> Printed | None:
     if not match or not (match.group(2) or match.group(3)):
         raise ValueParseError(f"not a number: {text!r}", field=field)
     sign, whole, frac = match.groups()
+    if len((whole or "").replace(",", "")) + len(frac or "") > MAX_DIGITS:
+        raise ValueParseError(f"too many digits for a printed number: {text!r}", field=field)
     value = float((whole or "0").replace(",", "") + "." + (frac or "0"))
     return Printed(-value if sign == "-" else value, len(frac or ""))
 
