@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
 from extractors.exceptions import ValueParseError
 
 NOT_APPLICABLE = frozenset({"", "—", "——", "-", "--", "－", "/", "／", "无", "N/A", "n/a", "不适用"})
+NUMBER_CACHE_SIZE = 4096  # cell texts whose reading is remembered: most repeat (scores, 0, —, labels)
 
 MAX_DIGITS = 19  # more digits than any amount has: a misread, not a number
 # ASCII digits only: after width folding every digit a form prints is one of these, and regex's
@@ -40,20 +42,29 @@ def _fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
-def parse_number(text: str | None, *, field: str = "") -> Printed | None:
-    """`27,000` -> 27000, `99000.00` -> 99000 (2 decimals), `—` -> None."""
-    folded = _fold(text or "")
+@lru_cache(maxsize=NUMBER_CACHE_SIZE)
+def _read_number(text: str) -> Printed | str | None:
+    """The number a cell prints, None for a not-applicable cell, or why it is no number."""
+    folded = _fold(text)
     if folded in NOT_APPLICABLE:
         return None
     folded = folded.removesuffix("元").removesuffix("分")
     match = _NUMBER.match(folded)
     if not match or not (match.group(2) or match.group(3)):
-        raise ValueParseError(f"not a number: {text!r}", field=field)
+        return "not a number"
     sign, whole, frac = match.groups()
     if len((whole or "").replace(",", "")) + len(frac or "") > MAX_DIGITS:
-        raise ValueParseError(f"too many digits for a printed number: {text!r}", field=field)
+        return "too many digits for a printed number"
     value = float((whole or "0").replace(",", "") + "." + (frac or "0"))
     return Printed(-value if sign == "-" else value, len(frac or ""))
+
+
+def parse_number(text: str | None, *, field: str = "") -> Printed | None:
+    """`27,000` -> 27000, `99000.00` -> 99000 (2 decimals), `—` -> None."""
+    read = _read_number(text or "")
+    if isinstance(read, str):
+        raise ValueParseError(f"{read}: {text!r}", field=field)
+    return read
 
 
 def parse_percent(text: str | None, *, field: str = "") -> Printed | None:
@@ -84,11 +95,9 @@ def parse_year(text: str | None, *, field: str = "year") -> int:
 
 def try_number(text: str | None) -> Printed | None:
     """Like `parse_number`, but a cell that is not a number is simply None."""
-    try:
-        return parse_number(text)
-    except ValueParseError:
-        return None
+    read = _read_number(text or "")
+    return None if isinstance(read, str) else read
 
 
 def is_number(text: str | None) -> bool:
-    return try_number(text) is not None
+    return isinstance(_read_number(text or ""), Printed)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
+from pandera import dtypes
+from pandera.engines import pandas_engine
 
 from schemas.model import AMOUNT_FIELDS, FUNDS_FIELDS, Flag, Form
 
@@ -54,9 +56,21 @@ _CHECKS: dict[tuple[str, str], list[pa.Check]] = {
 _UNIQUE = {"forms": ["form_id"], "indicators": ["form_id", "seq"], "flags": ["flag_id"]}
 
 
+@dtypes.immutable
+class Text(pandas_engine.DataType):
+    """The dtype pandas gives `str`, checked by the column's dtype alone. Coerces and fails like
+    pandera's `str`, which also tests every value and formats a report even when all pass:
+    about 0.3 ms a column, paid on every file."""
+
+    type = pd.api.types.pandas_dtype("str")
+
+    def __init__(self) -> None:  # the dtype is fixed: no argument
+        self.__post_init__()
+
+
 def _schema(table: str) -> pa.DataFrameSchema:
     columns = {
-        name: pa.Column(kind if kind != _STR else str, checks=_CHECKS.get((table, name), []),
+        name: pa.Column(kind if kind != _STR else Text(), checks=_CHECKS.get((table, name), []),
                         nullable=kind in (_NINT, _FLOAT), coerce=True)
         for name, kind in COLUMNS[table].items()
     }

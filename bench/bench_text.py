@@ -1,0 +1,300 @@
+"""Benchmark of the text path: the pure stages in-process, and `selfeval run` as a user runs it.
+
+    .venv/bin/python bench/bench_text.py            # 10,000 forms in 100 files, under 3 minutes
+    .venv/bin/python bench/bench_text.py --quick    # 1,000 forms in 10 files
+
+Measures, on a corpus generated from the seed (bench/corpus.py):
+1. the pure path, `flows.pipeline` without Prefect, on one core: read → segment → rebuild →
+   check → frames, then again with the parquet load (`pipeline.ingest_planned`);
+2. `selfeval run` over a copy of the corpus, as a subprocess;
+3. `selfeval run` over an empty inbox: its fixed start-up.
+and states the flow as: run ≈ start-up + k × pure (with load). Exits 1 when the corpus does not
+load whole (a count of forms, Σ 总分 or Σ 全年预算数 differs from what was generated), else 0,
+whether the aims are met or not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from corpus import Corpus, write_corpus  # noqa: E402
+
+from extractors.family import load_family  # noqa: E402
+from extractors.inputs import read_grid  # noqa: E402
+from extractors.rebuild import segment_to_form  # noqa: E402
+from extractors.segment import rows_to_segments  # noqa: E402
+from flows.pipeline import form_id_for, ingest_planned, plan_inbox  # noqa: E402
+from flows.settings import Settings  # noqa: E402
+from schemas.checks import form_to_flags  # noqa: E402
+from schemas.tables import forms_to_frames  # noqa: E402
+from storage.inbox import sha256_of  # noqa: E402
+from storage.warehouse import Warehouse  # noqa: E402
+
+AIM_FORMS_PER_SECOND = 2000.0
+AIM_FLOW_RATIO = 2.0
+STAGES = ("read", "segment", "rebuild", "check", "frames")
+SEED_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
+Check = tuple[str, float, float]  # what, found, generated
+PACKAGES = ("prefect", "pandas", "pandera", "pyarrow", "rapidfuzz", "regex")
+
+
+def machine() -> list[str]:
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
+                  if line.startswith("model name")), platform.processor() or "unknown CPU")
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    versions = ", ".join(f"{p} {_version(p)}" for p in PACKAGES)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return [f"machine: {model}, {os.cpu_count()} cores ({usable} usable), {platform.system()} {platform.release()}, "
+            f"load average {load}",
+            f"python: {platform.python_version()} ({sys.executable})", f"packages: {versions}"]
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+@contextmanager
+def one_core() -> Iterator[str]:
+    """Pin every thread of this process to one CPU, and restore them after."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield "not pinned"
+        return
+    before = os.sched_getaffinity(0)
+    cpu = min(before)
+    threads = [int(t) for t in os.listdir("/proc/self/task")]
+    for tid in threads:
+        os.sched_setaffinity(tid, {cpu})
+    try:
+        yield f"pinned to cpu {cpu}"
+    finally:
+        for tid in [int(t) for t in os.listdir("/proc/self/task")]:
+            try:
+                os.sched_setaffinity(tid, before)
+            except OSError:
+                pass
+
+
+def pure_stages(files: list[Path], settings: Settings) -> tuple[dict[str, float], int, Counter]:
+    """Seconds per stage over every file, the forms made and the flags raised (no load)."""
+    family = load_family(settings.family)
+    seconds = dict.fromkeys(STAGES, 0.0)
+    forms_made, flags_raised = 0, Counter[str]()
+    for path in files:
+        t0 = time.perf_counter()
+        sha = sha256_of(path)
+        grid = read_grid(path)
+        t1 = time.perf_counter()
+        segments = rows_to_segments(grid.rows, family)
+        t2 = time.perf_counter()
+        forms = [segment_to_form(s, family, form_id=form_id_for(sha, s.ordinal), source_file=path.name,
+                                 source_sha256=sha, max_shift=settings.max_shift) for s in segments]
+        t3 = time.perf_counter()
+        flags = [flag for form in forms for flag in form_to_flags(form)]
+        t4 = time.perf_counter()
+        forms_to_frames(forms, flags)
+        t5 = time.perf_counter()
+        for stage, took in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+            seconds[stage] += took
+        forms_made += len(forms)
+        flags_raised.update(flag.check for flag in flags)
+    return seconds, forms_made, flags_raised
+
+
+def pure_with_load(inbox: Path, warehouse: Path, settings: Settings) -> tuple[float, int]:
+    """`plan_inbox` + `ingest_planned`: the flow's work in plain Python. Seconds, and the forms
+    the outcomes report."""
+    started = time.perf_counter()
+    store = Warehouse(warehouse).create()
+    outcomes = ingest_planned(plan_inbox(inbox, store), store, settings)
+    seconds = time.perf_counter() - started
+    return seconds, sum(o.forms for o in outcomes)
+
+
+def warehouse_checks(name: str, warehouse: Path, corpus: Corpus) -> list[Check]:
+    """Rows, Σ 总分 and Σ 全年预算数 of the forms table against what was generated."""
+    forms = Warehouse(warehouse).read("forms")
+    return [(f"{name}, rows in warehouse", len(forms), corpus.forms),
+            (f"{name}, Σ 总分", round(float(forms["total_score"].sum()), 2), round(corpus.total_score, 2)),
+            (f"{name}, Σ 全年预算数", float(forms["budget_full_year"].sum()), corpus.budget_full_year)]
+
+
+def selfeval_run(inbox: Path, warehouse: Path) -> tuple[float, str]:
+    """Wall seconds of `selfeval run` as a subprocess, and what it printed."""
+    exe = Path(sys.executable).with_name("selfeval")
+    command = [str(exe) if exe.exists() else shutil.which("selfeval") or "selfeval", "run",
+               "--inbox", str(inbox), "--warehouse", str(warehouse)]
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"selfeval run failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return seconds, done.stdout
+
+
+def profile_pure(files: list[Path], settings: Settings, top: int) -> None:
+    profiler = cProfile.Profile()
+    profiler.runcall(pure_stages, files, settings)
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    print(f"\nprofile of the pure path (no load), top {top} by own time:")
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def report_corpus(corpus: Corpus, seconds: float, seed: int) -> str:
+    per_file = corpus.forms // max(corpus.files, 1)
+    return (f"corpus: {corpus.forms:,} forms in {corpus.files} files ({per_file} per file, "
+            f"{corpus.gb18030_files} files GB18030), {corpus.bytes / 1e6:.1f} MB, made in {seconds:.1f} s "
+            f"(--seed {seed})")
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=100, help="files in the corpus (default 100)")
+    parser.add_argument("--forms-per-file", type=int, default=100, help="forms per file (default 100)")
+    parser.add_argument("--quick", action="store_true", help="1,000 forms: 10 files of 100")
+    parser.add_argument("--seed", type=int, default=2022, help="random seed of the corpus (default 2022)")
+    parser.add_argument("--startup-runs", type=int, default=3, help="empty-inbox runs; the median counts")
+    parser.add_argument("--repeat", type=int, default=1, help="pure-path passes; the fastest counts (default 1)")
+    parser.add_argument("--no-flow", action="store_true", help="the pure path only, no `selfeval run`")
+    parser.add_argument("--profile", type=int, nargs="?", const=25, default=0, metavar="N",
+                        help="also profile the pure path and print its top N functions (default 25)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder and say where")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.files = 10
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+
+    for line in machine():
+        print(line)
+    tmp = Path(tempfile.mkdtemp(prefix="selfeval-bench-"))
+    try:
+        return run(args, tmp)
+    finally:
+        if args.keep:
+            print(f"kept: {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, tmp: Path) -> int:
+    started = time.perf_counter()
+    corpus = write_corpus(tmp / "corpus", files=args.files, forms_per_file=args.forms_per_file, seed=args.seed)
+    print(report_corpus(corpus, time.perf_counter() - started, args.seed))
+    files = sorted(corpus.folder.glob("*.txt"))
+    settings = Settings.build()
+    pure_stages(sorted(SEED_DIR.glob("*.txt")), settings)  # warm-up: first calls into pandas and pandera
+
+    with one_core() as pinned:
+        passes = []
+        for _ in range(max(args.repeat, 1)):
+            load_family.cache_clear()  # each pass starts with a fresh family, as a new process does
+            cpu = time.process_time()
+            seconds, forms_made, flags = pure_stages(files, settings)
+            passes.append((sum(seconds.values()), time.process_time() - cpu, seconds))
+        _, cpu, seconds = min(passes, key=lambda p: p[0])
+        if len(passes) > 1:
+            pinned += f"; best of {len(passes)} passes: " + ", ".join(f"{p[0]:.2f}" for p in passes) + " s"
+        shutil.copytree(corpus.folder, tmp / "pure" / "inbox")
+        load_family.cache_clear()
+        load_seconds, loaded = pure_with_load(tmp / "pure" / "inbox", tmp / "pure" / "warehouse", settings)
+    n, pure = corpus.forms, sum(seconds.values())
+    print_pure(seconds, n, corpus.files, cpu, load_seconds, pinned)
+    print("  flags: " + ", ".join(f"{check} {count}" for check, count in sorted(flags.items())))
+
+    checks: list[Check] = [("pure path made", forms_made, n), ("pure path + load loaded", loaded, n)]
+    checks += warehouse_checks("pure path + load", tmp / "pure" / "warehouse", corpus)
+    if not args.no_flow:
+        checks += flow(args, tmp, corpus, pure, load_seconds)
+    ok = print_correctness(n, checks, flags)
+    if args.profile:
+        profile_pure(files, settings, args.profile)
+    print(f"\nbenchmark took {time.perf_counter() - started:.0f} s")
+    return 0 if ok else 1
+
+
+def print_pure(seconds: dict[str, float], n: int, files: int, cpu: float, load_seconds: float,
+               pinned: str) -> None:
+    pure = sum(seconds.values())
+    print(f"\npure path, in-process, one core ({pinned}):")
+    print(f"  {'stage':<10}{'seconds':>9}{'share':>8}{'ms/form':>9}{'ms/file':>9}")
+    for stage in STAGES:
+        took = seconds[stage]
+        print(f"  {stage:<10}{took:>9.2f}{took / pure:>8.0%}{took / n * 1e3:>9.3f}{took / files * 1e3:>9.1f}")
+    rate = n / pure
+    print(f"  {'total':<10}{pure:>9.2f}{1:>8.0%}{pure / n * 1e3:>9.3f}{pure / files * 1e3:>9.1f}"
+          f"   {rate:,.0f} forms/s   aim ≥ {AIM_FORMS_PER_SECOND:,.0f}: {verdict(rate >= AIM_FORMS_PER_SECOND)}")
+    print(f"  cpu time  {cpu:>9.2f}{cpu / pure:>8.0%}   of the wall time: well under 100% means another "
+          "process had the core")
+    print(f"  with load {load_seconds:>9.2f}{'':>8}{load_seconds / n * 1e3:>9.3f}{load_seconds / files * 1e3:>9.1f}"
+          f"   {n / load_seconds:,.0f} forms/s   (plan_inbox + ingest_planned: parquet parts, ledger, archive)")
+
+
+def print_correctness(n: int, checks: list[Check], flags: Counter) -> bool:
+    print(f"\ncorrectness: {n:,} forms generated")
+    ok = True
+    for what, found, expected in checks:
+        same = abs(found - expected) <= 1e-9 * max(1.0, abs(expected))
+        ok &= same
+        shown = f"{found:,}" if isinstance(found, int) else f"{found:,.2f}"
+        print(f"  {what}: {shown} {'= generated' if same else f'≠ generated {expected:,}: WRONG'}")
+    forbidden = {c: flags[c] for c in ("total_score", "weight_sum") if flags[c]}
+    print("  total_score / weight_sum flags: " + (f"{forbidden}: WRONG" if forbidden else "none, as generated"))
+    return ok and not forbidden
+
+
+def flow(args: argparse.Namespace, tmp: Path, corpus: Corpus, pure: float,
+         pure_load: float) -> list[Check]:
+    """Time `selfeval run` on an empty inbox and on the corpus; print the comparison."""
+    n = corpus.forms
+    (tmp / "empty").mkdir()
+    startups = [selfeval_run(tmp / "empty", tmp / f"empty-warehouse-{i}")[0]
+                for i in range(max(args.startup_runs, 1))]
+    startup = statistics.median(startups)
+    shutil.copytree(corpus.folder, tmp / "flow" / "inbox")
+    wall, printed = selfeval_run(tmp / "flow" / "inbox", tmp / "flow" / "warehouse")
+    inside = re.search(r"\(([\d.]+) s\)", printed)
+    reported = re.search(r"forms: (\d+)", printed)
+    k = (wall - startup) / pure_load
+    ratio = wall / (startup + pure_load)
+    print("\nselfeval run, subprocess (not pinned, default --workers 2):")
+    print(f"  start-up, empty inbox  {startup:7.2f} s   median of {', '.join(f'{s:.2f}' for s in startups)}")
+    print(f"  whole corpus           {wall:7.2f} s   {n / wall:,.0f} forms/s"
+          + (f"   (the flow's own timer: {inside.group(1)} s)" if inside else ""))
+    print(f"  less start-up          {wall - startup:7.2f} s   {n / max(wall - startup, 1e-9):,.0f} forms/s")
+    print("\nflow against the pure path measured above:")
+    print(f"  run ≈ start-up + k × pure-with-load:   k = ({wall:.2f} − {startup:.2f}) / {pure_load:.2f} = {k:.2f}")
+    print(f"  flow run / (start-up + pure-with-load) = {ratio:.2f}×   aim ≤ {AIM_FLOW_RATIO:.0f}×: "
+          f"{verdict(ratio <= AIM_FLOW_RATIO)}")
+    print(f"  flow run / (start-up + pure, no load)  = {wall / (startup + pure):.2f}×")
+    return [("selfeval run printed", int(reported.group(1)) if reported else -1, n),
+            *warehouse_checks("selfeval run", tmp / "flow" / "warehouse", corpus)]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
