@@ -43,39 +43,76 @@ def header_to_columns(row: Row, family: Family) -> dict[str, int] | None:
     return {name: found.get(name, base + i) for i, name in enumerate(COLUMNS)}
 
 
-def _fit(cells: list[str], cols: dict[str, int], shift: int, family: Family) -> float:
+@dataclass(slots=True)
+class _Facts:
+    """What each cell of a row is, worked out once and then read by every shift tried."""
+
+    cells: list[str]
+    number: list[bool]
+    level1: list[bool]
+    level2: list[bool]
+    filled_before: list[int]  # filled_before[i]: filled cells left of column i
+
+    @classmethod
+    def of(cls, cells: list[str], family: Family) -> _Facts:
+        facts = cls(cells, [], [], [], [0])
+        for c in cells:
+            number = bool(c) and is_number(c)
+            label = bool(c) and not number
+            facts.number.append(number)
+            facts.level1.append(label and family.match(c, "level1") is not None)
+            facts.level2.append(label and family.match(c, "level2") is not None)
+            facts.filled_before.append(facts.filled_before[-1] + (1 if c else 0))
+        return facts
+
+
+def _fit(facts: _Facts, cols: dict[str, int], shift: int) -> float:
     """How well the row reads when shifted by `shift` columns; higher is better."""
-    def at(name: str) -> str:
-        i = cols[name] + shift
-        return cells[i] if 0 <= i < len(cells) else ""
+    n = len(facts.cells)
+    at = {name: (col + shift if 0 <= col + shift < n else -1) for name, col in cols.items()}
+
+    def text(name: str) -> str:
+        return facts.cells[at[name]] if at[name] >= 0 else ""
+
+    def number(name: str) -> bool:
+        return at[name] >= 0 and facts.number[at[name]]
 
     points = 0.0
     for name, blank in (("weight", -1.0), ("score", 0.0)):
-        text = at(name)
-        points += (3.0 if is_number(text) else -3.0) if text else blank
-    lo, hi = cols["level1"] + shift, cols["note"] + shift
-    points -= 3.0 * sum(1 for i, c in enumerate(cells) if c and (i < lo or i > hi))
-    level1, level2, level3 = at("level1"), at("level2"), at("level3")
-    if level1:
-        points += 1.0 if family.match(level1, "level1") else -1.0
-    if level2:
-        points += 1.0 if family.match(level2, "level2") else -1.0
-    if not level3:
+        points += (3.0 if number(name) else -3.0) if text(name) else blank
+    lo, hi = max(0, min(n, cols["level1"] + shift)), max(0, min(n, cols["note"] + shift + 1))
+    points -= 3.0 * (facts.filled_before[lo] + facts.filled_before[n] - facts.filled_before[hi])
+    if text("level1"):
+        points += 1.0 if facts.level1[at["level1"]] else -1.0
+    if text("level2"):
+        points += 1.0 if facts.level2[at["level2"]] else -1.0
+    if not text("level3"):
         points -= 1.0
-    elif not level2 and family.match(level3, "level2"):
+    elif not text("level2") and facts.level2[at["level3"]]:
         points -= 1.0  # a 二级指标 name standing in the 三级 column: the row slid right
-    if is_number(at("note")):
+    if number("note"):
         points -= 2.0
     return points - 0.01 * abs(shift)
+
+
+def _perfect(facts: _Facts, cols: dict[str, int]) -> float:
+    """The fit of a row that stands exactly under the header: no shift can do better."""
+    n = len(facts.cells)
+    present = sum(1 for name in ("level1", "level2") if 0 <= cols[name] < n and facts.cells[cols[name]])
+    return 6.0 + present
 
 
 def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int = MAX_SHIFT) -> Placed:
     """The row's cells under the columns they belong to."""
     cells = [("" if i < 2 and family.match(c, "labels") == "indicator_section" else c)
              for i, c in enumerate(row.cells)]
-    best = max(range(-max_shift, max_shift + 1), key=lambda s: _fit(cells, cols, s, family))
+    facts = _Facts.of(cells, family)
+    fits = {0: _fit(facts, cols, 0)}
+    if fits[0] < _perfect(facts, cols):  # most rows fit where they stand: try shifts only if not
+        fits.update((s, _fit(facts, cols, s)) for s in range(-max_shift, max_shift + 1) if s)
+    best = max(fits, key=lambda s: (fits[s], -abs(s), s))
     placed = {name: (cells[cols[name] + best] if 0 <= cols[name] + best < len(cells) else "") for name in COLUMNS}
-    return Placed(placed, best, _fit(cells, cols, best, family))
+    return Placed(placed, best, fits[best])
 
 
 class IndicatorBuilder:

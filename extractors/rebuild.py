@@ -21,8 +21,8 @@ AMOUNT_COLUMNS = ("initial", "full_year", "executed")
 MIN_CONFIDENCE = 0.8  # a recognised cell below this is shown to a reviewer
 
 
-def _labels(row: Row, family: Family, group: str) -> list[tuple[int, str]]:
-    return [(col, name) for col, text in row.filled() if (name := family.match(text, group))]
+def _labels(filled: list[tuple[int, str]], family: Family, group: str) -> list[tuple[int, str]]:
+    return [(col, name) for col, text in filled if (name := family.match(text, group))]
 
 
 class FormBuilder:
@@ -74,8 +74,10 @@ class FormBuilder:
         """年度资金总额 and its source rows, read under the funds header's columns."""
         names = AMOUNT_COLUMNS + (("weight", "rate", "score") if label == "funds_total" else ())
         cols = {n: self.funds_cols[n] for n in names if n in self.funds_cols}
+        numeric = [is_number(c) for c in row.cells]
+        n = len(numeric)
         shift = max(range(-self.max_shift, self.max_shift + 1),
-                    key=lambda s: sum(is_number(row.cell(c + s)) for c in cols.values()) - 0.01 * abs(s))
+                    key=lambda s: sum(numeric[c + s] for c in cols.values() if 0 <= c + s < n) - 0.01 * abs(s))
         prefix = SOURCES[label]
         for name, col in cols.items():
             text = row.cell(col + shift)
@@ -130,7 +132,8 @@ class FormBuilder:
     # -- the walk -----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
         family = self.family
-        first = next((t for _, t in row.filled()[:2] if family.match(t, "labels")), "")
+        filled = row.filled()
+        first = next((t for _, t in filled[:2] if family.match(t, "labels")), "")
         label = family.match(first, "labels") if first else None
         if label == "total":
             self.total_row(row)
@@ -138,17 +141,17 @@ class FormBuilder:
         if self.section == "indicators":
             self.indicator_row(row)
             return
-        head = [(c, n) for c, n in _labels(row, family, "labels") if n in HEAD_FIELDS]
+        head = [(c, n) for c, n in _labels(filled, family, "labels") if n in HEAD_FIELDS]
         if head:
             self.head_row(row, head)
         elif label in SOURCES and self.funds_cols:
             self.funds_row(row, label)
-        elif len(found := _labels(row, family, "indicator_columns")) >= 3:
+        elif len(found := _labels(filled, family, "indicator_columns")) >= 3:
             self.indicator_cols = header_to_columns(row, family)
             self.section = "indicators"
-        elif len(found := _labels(row, family, "funds_columns")) >= 3:
+        elif len(found := _labels(filled, family, "funds_columns")) >= 3:
             self.funds_header(row, found)
-        elif found := _labels(row, family, "goal_columns"):
+        elif found := _labels(filled, family, "goal_columns"):
             self.goal_header(found)
         elif self.section == "goal" or label == "goal_section":
             self.section = "goal"
@@ -158,10 +161,11 @@ class FormBuilder:
                 self.unplaced(row, text, col)
 
     def indicator_row(self, row: Row) -> None:
-        repeated = header_to_columns(row, self.family)  # the header again, on a continued page
-        if repeated is not None:
-            self.indicator_cols = repeated
-            return
+        if not any(is_number(c) for c in row.cells):  # the header again, on a continued page?
+            repeated = header_to_columns(row, self.family)
+            if repeated is not None:
+                self.indicator_cols = repeated
+                return
         cols = self.indicator_cols
         if cols is None:
             return

@@ -21,6 +21,7 @@ from extractors.family import Family
 from extractors.numbers import parse_year
 
 SENTENCE_MARKS = frozenset("，。；！？、")
+PAGE_FURNITURE_MAX = 24  # no page number or running line is longer
 log = logging.getLogger(__name__)
 
 
@@ -51,23 +52,28 @@ def is_title_text(text: str, family: Family) -> bool:
 
 def is_title_row(row: Row, family: Family) -> bool:
     """A row that holds only a title: one or two cells, or a letter-spaced title cut into many."""
-    filled = row.filled()
-    if len(filled) > 2 and any(len(text) > 2 for _, text in filled):
+    text = row.text()
+    if not text or len(text) > len(family.spec.title.text) + family.spec.title.max_extra + 24:
         return False
-    return is_title_text(row.text(), family)
+    filled = row.filled()
+    if len(filled) > 2 and any(len(cell) > 2 for _, cell in filled):
+        return False
+    return is_title_text(text, family)
 
 
 def is_page_furniture(row: Row, family: Family) -> bool:
     """A page number or running line, not part of the form; a row of several numbers is never one."""
+    text = row.text()
+    if len(text) > PAGE_FURNITURE_MAX:
+        return False
     filled = row.filled()
     return len(filled) == 1 and family.is_skipped_line(filled[0][1])
 
 
 def first_label(row: Row, family: Family, group: str = "labels") -> str | None:
     """The label the row's first filled cell is, if any."""
-    for _, text in row.filled()[:1]:
-        return family.match(text, group)
-    return None
+    text = next((c for c in row.cells if c), "")
+    return family.match(text, group) if text else None
 
 
 def _year_near(rows: list[Row], start: int, family: Family) -> tuple[int | None, int]:

@@ -58,7 +58,10 @@ def text_to_rows(text: str) -> list[Row]:
     for number, line in enumerate(lines_of(text), start=1):
         if not line.strip():
             continue
-        rows.append(Row(cells=[clean_cell(c) for c in split(line)], line=number))
+        cells = split(line)
+        if " " in line or "\u3000" in line or "\xa0" in line or "\r" in line or "\f" in line or "\v" in line:
+            cells = [clean_cell(c) for c in cells]
+        rows.append(Row(cells=cells, line=number))
     return rows
 
 
