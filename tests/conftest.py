@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Recognised pages are cached per test session, never in the user's ~/.cache.
+os.environ["SELFEVAL_OCR_CACHE"] = tempfile.mkdtemp(prefix="selfeval-ocr-")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

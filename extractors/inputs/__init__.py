@@ -12,6 +12,7 @@ from typing import Protocol
 from extractors.cells import Grid
 from extractors.exceptions import UnsupportedFile
 from extractors.inputs import pdf, text
+from extractors.inputs.image import read_image_grid
 
 
 class Reader(Protocol):
@@ -23,8 +24,11 @@ class Reader(Protocol):
 READERS: dict[str, Reader] = {
     ".txt": text.read_text_grid,
     ".tsv": text.read_text_grid,
-    ".csv": text.read_text_grid,
+    ".csv": text.read_csv_grid,
     ".pdf": pdf.read_pdf_grid,
+    ".png": read_image_grid,
+    ".jpg": read_image_grid,
+    ".jpeg": read_image_grid,
 }
 
 

@@ -1,0 +1,174 @@
+"""One page image to rows: straighten it, find its tables' grids, recognise its text, fill the cells.
+
+A table row becomes a `Row` over all of its table's grid columns: a merged cell's text in its
+top-left grid cell, blanks where it spans, wrapped lines joined. Text outside the tables (the
+title, the year, page numbers) becomes a row per line, cut into cells only where a wide gap parts
+it, as runs of spaces part the cells of a text dump. All rows are in reading order, top to
+bottom, numbered from 1 on the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from extractors.cells import Box, Row
+from extractors.exceptions import UnreadableFile
+from extractors.ocr import ruling
+from extractors.ocr.crossing import split_crossing_lines
+from extractors.ocr.engine import TextLine, image_to_text_lines
+from extractors.ocr.grid import Table, rules_to_tables
+from extractors.ocr.marks import lone_dashes
+from extractors.text import join_texts
+
+SAME_LINE = 0.5  # two pieces of text are on one line when their centres are this many line heights apart or less
+LOOSE_GAP = 3.0  # line heights of empty paper that part two cells of a line outside the tables
+
+
+@dataclass(slots=True)
+class Straight:
+    """A page turned straight, and how to map its pixels back to the page as given."""
+
+    image: np.ndarray
+    angle: float
+
+    def to_page(self, box: Box, shape: tuple[int, ...]) -> Box:
+        if not self.angle:
+            return box
+        back = cv2.invertAffineTransform(ruling.rotation(self.angle, shape))
+        corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[0], box[3]], [box[2], box[3]]], np.float64)
+        mapped = corners @ back[:, :2].T + back[:, 2]
+        return (float(mapped[:, 0].min()), float(mapped[:, 1].min()),
+                float(mapped[:, 0].max()), float(mapped[:, 1].max()))
+
+
+def image_to_rgb(image: np.ndarray) -> np.ndarray:
+    """Any page array (gray, RGB, RGBA) as contiguous 8-bit RGB."""
+    array = np.asarray(image)
+    if array.ndim not in (2, 3) or array.size == 0 or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
+        raise UnreadableFile(f"not a page image: an array of shape {array.shape}")
+    if array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    if array.ndim == 2 or array.shape[2] == 1:
+        return cv2.cvtColor(array, cv2.COLOR_GRAY2RGB)
+    if array.shape[2] == 4:
+        return cv2.cvtColor(array, cv2.COLOR_RGBA2RGB)
+    return np.ascontiguousarray(array)
+
+
+def image_to_straight(image: np.ndarray, *, max_skew: float = ruling.MAX_SKEW,
+                      min_skew: float = ruling.MIN_SKEW) -> Straight:
+    """The page turned back by its skew when that is small; as it is otherwise."""
+    angle = ruling.ink_to_skew(ruling.to_ink(ruling.to_gray(image)))
+    if abs(angle) < min_skew or abs(angle) > max_skew:
+        return Straight(image, 0.0)
+    return Straight(ruling.straighten(image, angle), angle)
+
+
+def _group_lines(lines: list[TextLine], *, same_line: float = SAME_LINE) -> list[list[TextLine]]:
+    """Pieces of text grouped into lines, top to bottom, each line left to right."""
+    groups: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda t: t.centre[1]):
+        height = line.box[3] - line.box[1]
+        if groups and abs(line.centre[1] - groups[-1][-1].centre[1]) <= same_line * height:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return [sorted(group, key=lambda t: t.box[0]) for group in groups]
+
+
+def lines_to_text(lines: list[TextLine], *, same_line: float = SAME_LINE) -> tuple[str, float]:
+    """Pieces of text read top to bottom, left to right, as one value, and their mean confidence."""
+    ordered = [t for group in _group_lines(lines, same_line=same_line) for t in group]
+    return join_texts([t.text for t in ordered]), sum(t.score for t in ordered) / len(ordered)
+
+
+def table_to_rows(table: Table, lines: list[TextLine], *, page: int) -> list[tuple[float, Row]]:
+    """A table's rows with their top edges; rows with nothing in them are left out."""
+    rows, cols = table.shape
+    by_anchor: dict[tuple[int, int], list[TextLine]] = {}
+    for line in lines:
+        cell = table.cell_at(*line.centre)
+        if cell is not None:
+            by_anchor.setdefault(table.anchor(*cell), []).append(line)
+    placed = []
+    for r in range(rows):
+        texts: list[str] = []
+        boxes: list[Box | None] = []
+        scores: list[float] = []
+        for c in range(cols):
+            text, score = lines_to_text(by_anchor[(r, c)]) if (r, c) in by_anchor else ("", 1.0)
+            texts.append(text)
+            scores.append(score)
+            boxes.append(table.region_box(r, c) if table.anchor(r, c) == (r, c) else
+                         (table.xs[c], table.ys[r], table.xs[c + 1], table.ys[r + 1]))
+        if any(texts):
+            placed.append((table.ys[r], Row(cells=texts, line=0, page=page, boxes=boxes, confidence=scores)))
+    return placed
+
+
+def _split_at_gaps(group: list[TextLine], *, gap: float) -> list[list[TextLine]]:
+    """A line of loose text cut where a gap wider than `gap` line heights separates its pieces."""
+    parts = [[group[0]]]
+    for piece in group[1:]:
+        height = piece.box[3] - piece.box[1]
+        if piece.box[0] - parts[-1][-1].box[2] > gap * height:
+            parts.append([piece])
+        else:
+            parts[-1].append(piece)
+    return parts
+
+
+def _bounds(lines: list[TextLine]) -> Box:
+    return (min(t.box[0] for t in lines), min(t.box[1] for t in lines),
+            max(t.box[2] for t in lines), max(t.box[3] for t in lines))
+
+
+def loose_to_rows(lines: list[TextLine], *, page: int, gap: float = LOOSE_GAP) -> list[tuple[float, Row]]:
+    """Text outside every table: a row per line of the page, cut into cells only at wide gaps."""
+    placed = []
+    for group in _group_lines(lines):
+        parts = _split_at_gaps(group, gap=gap)
+        texts, scores = zip(*(lines_to_text(part) for part in parts), strict=True)
+        boxes: list[Box | None] = [_bounds(part) for part in parts]
+        placed.append((_bounds(group)[1], Row(cells=list(texts), line=0, page=page, boxes=boxes,
+                                              confidence=list(scores))))
+    return placed
+
+
+def lines_to_rows(lines: list[TextLine], tables: list[Table], *, page: int) -> list[Row]:
+    """Recognised text placed in the tables' cells or on lines of its own, in reading order."""
+    inside: list[list[TextLine]] = [[] for _ in tables]
+    loose = []
+    for line in lines:
+        owner = next((i for i, t in enumerate(tables) if t.cell_at(*line.centre) is not None), None)
+        if owner is None:
+            loose.append(line)
+        else:
+            inside[owner].append(line)
+    placed = loose_to_rows(loose, page=page)
+    for table, its_lines in zip(tables, inside, strict=True):
+        placed += table_to_rows(table, its_lines, page=page)
+    placed.sort(key=lambda item: item[0])
+    rows = [row for _, row in placed]
+    for number, row in enumerate(rows, start=1):
+        row.line = number
+    return rows
+
+
+def read_page(image: np.ndarray, engine: Any, *, page: int) -> list[Row]:
+    """A page image to rows as recognised, labels not yet snapped; boxes in the page's pixels."""
+    rgb = image_to_rgb(image)
+    straight = image_to_straight(rgb)
+    ink = ruling.to_ink(ruling.to_gray(straight.image))
+    rules = ruling.ink_to_rules(ink)
+    tables = rules_to_tables(rules)
+    lines = split_crossing_lines(image_to_text_lines(straight.image, engine), tables, straight.image, engine)
+    rows = lines_to_rows(lines + lone_dashes(ink, rules, tables, lines), tables, page=page)
+    if straight.angle:
+        for row in rows:
+            row.boxes = [straight.to_page(b, rgb.shape) if b else None for b in row.boxes or []]
+    return rows

@@ -1,0 +1,110 @@
+"""A scanned page's ruling lines: how far the page is turned, and where the table lines run.
+
+Lines are found by morphology: opening the inked pixels with a long flat kernel keeps the
+horizontal rules and drops the text; a tall thin kernel keeps the vertical ones. Lengths are
+fractions of the page, so they hold at any resolution.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MAX_SKEW = 2.5             # degrees; a page turned further is left as it is
+MIN_SKEW = 0.05            # degrees; less is not worth a resampling
+SKEW_KERNEL = 1 / 30       # of the page width: the pieces of a turned rule that still pass a flat kernel
+LONG_RULE = 1 / 4          # of the page width: rules long enough to measure the skew on
+H_KERNEL = 1 / 25          # of the page width: shorter horizontal strokes are text (a dash, 一)
+V_KERNEL = 1 / 80          # of the page height: shorter vertical strokes are text
+GAP = 1 / 200              # of the page width: breaks in a rule from noise or JPEG, bridged
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_RGBA2GRAY)
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def to_ink(gray: np.ndarray) -> np.ndarray:
+    """Inked pixels as 255, paper as 0 (Otsu's threshold, so a grey scan works as well)."""
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return ink
+
+
+def _open(ink: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+
+
+def ink_to_skew(ink: np.ndarray, *, kernel: float = SKEW_KERNEL, long_rule: float = LONG_RULE) -> float:
+    """The page's skew in degrees (positive: turned clockwise), from its long horizontal rules."""
+    width = ink.shape[1]
+    pieces = _open(ink, (max(int(width * kernel), 15), 1))
+    pieces = cv2.dilate(pieces, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 3)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
+    angles, weights = [], []
+    for label in range(1, count):
+        x, y, w, h, _ = stats[label]
+        if w < width * long_rule or h > w * 0.1:
+            continue
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == label)
+        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
+        angles.append(math.degrees(math.atan(slope)))
+        weights.append(w)
+    if not angles:
+        return 0.0
+    order = np.argsort(angles)
+    cumulative = np.cumsum(np.asarray(weights, dtype=np.float64)[order])
+    return float(np.asarray(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def rotation(angle: float, shape: tuple[int, ...]) -> np.ndarray:
+    """The 2×3 matrix that turns a page of `shape` by `angle` degrees about its centre."""
+    height, width = shape[:2]
+    return cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+
+
+def straighten(image: np.ndarray, angle: float) -> np.ndarray:
+    """The page turned back by its skew, the uncovered corners white."""
+    height, width = image.shape[:2]
+    white = 255 if image.ndim == 2 else (255,) * image.shape[2]
+    return cv2.warpAffine(image, rotation(angle, image.shape), (width, height), flags=cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=white)
+
+
+@dataclass(slots=True)
+class Rules:
+    """A straight page's line masks (255 where a rule runs) and their segments."""
+
+    horizontal: np.ndarray
+    vertical: np.ndarray
+    h_segments: list[tuple[float, int, int]]  # (y, x0, x1)
+    v_segments: list[tuple[float, int, int]]  # (x, y0, y1)
+
+
+def _segments(mask: np.ndarray, *, vertical: bool) -> list[tuple[float, int, int]]:
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    segments = []
+    for label in range(1, count):
+        x, y, w, h, _ = stats[label]
+        if vertical:
+            segments.append((float(centroids[label][0]), int(y), int(y + h - 1)))
+        else:
+            segments.append((float(centroids[label][1]), int(x), int(x + w - 1)))
+    return segments
+
+
+def ink_to_rules(ink: np.ndarray, *, h_kernel: float = H_KERNEL, v_kernel: float = V_KERNEL,
+                 gap: float = GAP) -> Rules:
+    """The horizontal and vertical rules of a straight page."""
+    height, width = ink.shape
+    bridge = max(int(width * gap), 3)
+    horizontal = _open(ink, (max(int(width * h_kernel), 20), 1))
+    horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
+    vertical = _open(ink, (1, max(int(height * v_kernel), 15)))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
+    return Rules(horizontal, vertical, _segments(horizontal, vertical=False), _segments(vertical, vertical=True))

@@ -1,0 +1,233 @@
+"""The OCR input path: ruled page images to the rows the text reader gives.
+
+Pages are drawn here with PIL (a small ruled table in WenQuanYi Micro Hei, a merged cell each
+way), so what each row must hold is known. Tests that run the recogniser are marked `slow`.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from extractors.cells import Row
+from extractors.exceptions import NoFormsFound, UnreadableFile
+from extractors.ocr import cache as ocr_cache_module
+from extractors.ocr import page_image_to_rows, recognise_pages
+from extractors.ocr import pages as ocr_pages
+from extractors.ocr.engine import TextLine
+from extractors.ocr.grid import rules_to_tables
+from extractors.ocr.page import loose_to_rows
+from extractors.ocr.ruling import ink_to_rules, ink_to_skew, straighten, to_gray, to_ink
+from extractors.ocr.snap import snap_label, snap_rows
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+needs_font = pytest.mark.skipif(not FONT.exists(), reason="fonts-wqy-microhei is not installed")
+
+# A 4-column table: 项目名称's value spans three columns, 产出指标 spans two rows; the numbers
+# below 分值 and 得分 hug the rule between them, and one cell holds only a dash.
+CELLS = [["项目名称", "市残联系统OA维护", "", ""],
+         ["一级指标", "二级指标", "分值", "得分"],
+         ["产出指标", "数量指标", "10", "5"],
+         ["", "质量指标", "20", "—"]]
+HUG = {(2, 2): "right", (2, 3): "left", (3, 2): "right"}
+MERGES = [(0, 1, 0, 3), (2, 0, 3, 0)]  # (row0, col0, row1, col1), inclusive
+WIDTHS = [220, 260, 150, 150]
+EXPECTED = [["财政项目支出绩效自评表"], *CELLS]
+
+
+def draw_page(cells: list[list[str]] = CELLS, merges: list[tuple[int, int, int, int]] = MERGES, *,
+              title: str = "财政项目支出绩效自评表", size: tuple[int, int] = (1100, 700)) -> np.ndarray:
+    """A white page with a centred title and a ruled table, as an RGB array."""
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(FONT), 28)
+    if title:
+        draw.text(((size[0] - draw.textlength(title, font=font)) / 2, 60), title, fill="black", font=font)
+    xs = list(np.cumsum([120, *WIDTHS]))
+    ys = [160 + 70 * r for r in range(len(cells) + 1)]
+    owner = {(r, c): m for m in merges for r in range(m[0], m[2] + 1) for c in range(m[1], m[3] + 1)}
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            r0, c0, r1, c1 = owner.get((r, c), (r, c, r, c))
+            if (r, c) != (r0, c0):
+                continue
+            box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
+            draw.rectangle(box, outline="black", width=3)
+            width = draw.textlength(text, font=font)
+            x = {"right": box[2] - width - 4, "left": box[0] + 5}.get(HUG.get((r, c), ""), (box[0] + box[2] - width) / 2)
+            draw.text((x, (box[1] + box[3]) / 2 - 16), text, fill="black", font=font)
+    return np.asarray(image)
+
+
+def draw_prose(size: tuple[int, int] = (1100, 500)) -> np.ndarray:
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(FONT), 28)
+    for i, line in enumerate(["关于做好年度预算执行工作的通知", "各单位要按照要求及时报送有关材料。"]):
+        draw.text((100, 100 + 60 * i), line, fill="black", font=font)
+    return np.asarray(image)
+
+
+def turn(image: np.ndarray, degrees: float) -> np.ndarray:
+    """The page as scanned turned clockwise by `degrees`."""
+    return straighten(image, -degrees)
+
+
+def cells_of(rows: list[Row]) -> list[list[str]]:
+    return [row.cells for row in rows]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return ocr_pages.shared_engine()
+
+
+@pytest.fixture
+def ocr_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(ocr_cache_module.CACHE_ENV, str(tmp_path / "ocr-cache"))
+    monkeypatch.setattr(ocr_cache_module, "_memory", {})
+    return tmp_path / "ocr-cache"
+
+
+# -- without the recogniser ---------------------------------------------------------------------
+@needs_font
+@pytest.mark.parametrize("degrees", [-1.0, 0.4, 1.0, 2.0])
+def test_skew_is_measured_from_the_rules(degrees: float) -> None:
+    ink = to_ink(to_gray(turn(draw_page(), degrees)))
+    assert ink_to_skew(ink) == pytest.approx(degrees, abs=0.1)
+
+
+@needs_font
+@pytest.mark.parametrize("degrees", [0.0, 1.0])
+def test_grid_and_merged_cells_come_from_the_rules(degrees: float) -> None:
+    page = turn(draw_page(), degrees)
+    ink = to_ink(to_gray(page))
+    straight = to_ink(to_gray(straighten(page, ink_to_skew(ink))))
+    [table] = rules_to_tables(ink_to_rules(straight))
+    assert table.shape == (4, 4)
+    assert [table.anchor(0, c) for c in range(4)] == [(0, 0), (0, 1), (0, 1), (0, 1)]
+    assert [table.anchor(r, 0) for r in range(4)] == [(0, 0), (1, 0), (2, 0), (2, 0)]
+    assert table.anchor(3, 1) == (3, 1)
+
+
+def test_a_page_with_no_rules_has_no_table() -> None:
+    assert rules_to_tables(ink_to_rules(np.zeros((400, 600), np.uint8))) == []
+
+
+def test_labels_are_snapped_numbers_never(family) -> None:
+    assert snap_label("偏差原因分析及改进措拖", family) == "偏差原因分析及改进措施"
+    assert snap_label("实际完成值", family) == "实际完成值"  # an exact label of another group stays
+    assert snap_label("1O", family) == "1O"
+    assert snap_label("市残联系统OA维护", family) == "市残联系统OA维护"
+
+
+def test_taxonomy_is_snapped_only_under_its_header(family) -> None:
+    rows = [Row(["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"], 1),
+            Row(["", "产出指示", "数量指杯", "数量指杯", "=12次", "12", "1O", "10"], 2),
+            Row(["总分", "", "", "", "", "", "100", "95"], 3),
+            Row(["", "产出指示", "数量指杯"], 4)]
+    snapped = cells_of(snap_rows(rows, family))
+    assert snapped[1][1:4] == ["产出指标", "数量指标", "数量指杯"]
+    assert snapped[1][6] == "1O"
+    assert snapped[3] == ["", "产出指示", "数量指杯"]
+
+
+def test_a_page_recognised_once_is_not_recognised_again(ocr_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def spy(image: np.ndarray, engine: object, *, page: int) -> list[Row]:
+        calls.append(page)
+        return [Row(["财政项目支出绩效自评表"], 1, page)]
+
+    monkeypatch.setattr(ocr_pages, "read_page", spy)
+    monkeypatch.setattr(ocr_pages, "shared_engine", lambda: object())
+    image = np.full((20, 20, 3), 255, np.uint8)
+    first = recognise_pages([("k1", image), ("k1", image)], page_numbers=[3, 4], workers=1)
+    assert calls == [3]
+    assert [rows[0].page for rows in first] == [3, 4]
+    monkeypatch.setattr(ocr_cache_module, "_memory", {})  # a new process: only the disk remembers
+    again = recognise_pages([("k1", image)], page_numbers=[7], workers=1)
+    assert calls == [3]
+    assert cells_of(again[0]) == [["财政项目支出绩效自评表"]] and again[0][0].page == 7
+    assert len(list(ocr_cache.rglob("*.json"))) == 1
+
+
+def test_text_outside_tables_is_a_row_per_line_parted_only_at_wide_gaps() -> None:
+    pieces = [TextLine("财政项目支出", 0.9, (300, 50, 480, 80)), TextLine("绩效自评表", 1.0, (490, 52, 640, 80)),
+              TextLine("(2022年度)", 1.0, (420, 100, 560, 130)), TextLine("单位：元", 0.8, (900, 102, 1010, 130))]
+    rows = [row for _, row in loose_to_rows(pieces, page=1)]
+    assert cells_of(rows) == [["财政项目支出绩效自评表"], ["(2022年度)", "单位：元"]]
+    assert rows[0].confidence == [pytest.approx(0.95)] and rows[1].boxes == [(420, 100, 560, 130), (900, 102, 1010, 130)]
+
+
+def test_a_damaged_image_is_rejected(tmp_path: Path) -> None:
+    from extractors.inputs import read_grid
+
+    path = tmp_path / "scan.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50)
+    with pytest.raises(UnreadableFile, match="damaged"):
+        read_grid(path)
+
+
+# -- with the recogniser ------------------------------------------------------------------------
+@pytest.mark.slow
+def test_building_the_engine_touches_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractors.ocr.engine import image_to_text_lines, make_engine
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the OCR engine tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    image = np.full((120, 500, 3), 255, np.uint8)
+    cv2.putText(image, "2022", (20, 80), cv2.FONT_HERSHEY_SIMPLEX, 2, (0, 0, 0), 4)
+    assert [t.text for t in image_to_text_lines(image, make_engine(threads=1))] == ["2022"]
+
+
+@pytest.mark.slow
+@needs_font
+@pytest.mark.parametrize(("degrees", "gray"), [(0.0, False), (1.0, True)])
+def test_a_ruled_page_becomes_the_text_readers_rows(engine, degrees: float, gray: bool) -> None:
+    page = turn(draw_page(), degrees)
+    rows = page_image_to_rows(cv2.cvtColor(page, cv2.COLOR_RGB2GRAY) if gray else page, page=2, engine=engine)
+    assert cells_of(rows) == EXPECTED
+    assert [(r.line, r.page) for r in rows] == [(i, 2) for i in range(1, 6)]
+    merged = rows[1]  # 项目名称 row: the value's box spans three grid columns
+    assert merged.boxes is not None and merged.confidence is not None
+    assert merged.boxes[1][2] - merged.boxes[1][0] > 2.5 * (merged.boxes[2][2] - merged.boxes[2][0])
+    assert merged.confidence[2] == 1.0 and 0.5 < merged.confidence[1] <= 1.0
+
+
+@pytest.mark.slow
+@needs_font
+def test_a_page_with_no_table_is_lines_of_text_and_no_form(engine, tmp_path: Path, ocr_cache: Path) -> None:
+    from extractors.family import load_family
+    from extractors.inputs import read_grid
+    from flows.pipeline import grid_to_forms
+
+    rows = page_image_to_rows(draw_prose(), page=1, engine=engine)
+    assert cells_of(rows) == [["关于做好年度预算执行工作的通知"], ["各单位要按照要求及时报送有关材料。"]]
+    path = tmp_path / "notice.png"
+    Image.fromarray(draw_prose()).save(path)
+    grid = read_grid(path)
+    assert grid.kind == "image" and cells_of(grid.rows) == cells_of(rows)
+    with pytest.raises(NoFormsFound):
+        grid_to_forms(grid.rows, load_family(), file=path.name, sha256="0" * 64, max_shift=3)
+
+
+@pytest.mark.slow
+@needs_font
+def test_pages_recognised_in_two_workers_match_one(engine, ocr_cache: Path) -> None:
+    pages = [("plain", draw_page()), ("turned", turn(draw_page(), -0.8))]
+    try:
+        rows = recognise_pages(pages, page_numbers=[1, 2], workers=2, min_pool_pages=2)
+    finally:
+        ocr_pages.close_workers()
+    assert [cells_of(r) for r in rows] == [EXPECTED, EXPECTED]
+    assert [r[0].page for r in rows] == [1, 2]
