@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import os
-import platform
 import pstats
 import re
 import shutil
@@ -30,12 +29,12 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpus import Corpus, write_corpus  # noqa: E402
+from machine import describe  # noqa: E402
 
 from extractors.family import load_family  # noqa: E402
 from extractors.inputs import read_grid  # noqa: E402
@@ -54,25 +53,6 @@ STAGES = ("read", "segment", "rebuild", "check", "frames")
 SEED_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "seed"
 Check = tuple[str, float, float]  # what, found, generated
 PACKAGES = ("prefect", "pandas", "pandera", "pyarrow", "rapidfuzz", "regex")
-
-
-def machine() -> list[str]:
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines()
-                  if line.startswith("model name")), platform.processor() or "unknown CPU")
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    versions = ", ".join(f"{p} {_version(p)}" for p in PACKAGES)
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return [f"machine: {model}, {os.cpu_count()} cores ({usable} usable), {platform.system()} {platform.release()}, "
-            f"load average {load}",
-            f"python: {platform.python_version()} ({sys.executable})", f"packages: {versions}"]
-
-
-def _version(package: str) -> str:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return "?"
 
 
 @contextmanager
@@ -190,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         args.files = 10
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 
-    for line in machine():
+    for line in describe(PACKAGES):
         print(line)
     tmp = Path(tempfile.mkdtemp(prefix="selfeval-bench-"))
     try:
