@@ -99,5 +99,11 @@ def try_number(text: str | None) -> Printed | None:
     return None if isinstance(read, str) else read
 
 
+def is_figure(text: str | None) -> bool:
+    """A number or a percentage: what the funds block's columns hold."""
+    text = text or ""
+    return is_number(text[:-1] if text.endswith(("%", "％")) else text)
+
+
 def is_number(text: str | None) -> bool:
     return isinstance(_read_number(text or ""), Printed)

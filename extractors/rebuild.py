@@ -10,7 +10,7 @@ from __future__ import annotations
 from extractors.cells import Row
 from extractors.family import Family
 from extractors.indicators import MAX_SHIFT, IndicatorBuilder, header_to_columns, place_row
-from extractors.numbers import Printed, ValueParseError, is_number, parse_number, parse_percent, try_number
+from extractors.numbers import Printed, ValueParseError, is_figure, is_number, parse_number, parse_percent, try_number
 from extractors.segment import Segment
 from extractors.text import join_texts
 from schemas.model import Form, Unplaced
@@ -74,10 +74,17 @@ class FormBuilder:
         """年度资金总额 and its source rows, read under the funds header's columns."""
         names = AMOUNT_COLUMNS + (("weight", "rate", "score") if label == "funds_total" else ())
         cols = {n: self.funds_cols[n] for n in names if n in self.funds_cols}
-        numeric = [is_number(c) for c in row.cells]
+        numeric = [is_figure(c) for c in row.cells]
         n = len(numeric)
-        shift = max(range(-self.max_shift, self.max_shift + 1),
-                    key=lambda s: sum(numeric[c + s] for c in cols.values() if 0 <= c + s < n) - 0.01 * abs(s))
+        label_col = next((c for c, t in row.filled() if self.family.match(t, "labels") == label), -1)
+
+        def fit(s: int) -> float:
+            """Numbers under the columns, none of them on or left of the row's own label."""
+            found = sum(numeric[c + s] for c in cols.values() if 0 <= c + s < n)
+            return found - sum(1 for c in cols.values() if c + s <= label_col) - 0.01 * abs(s)
+
+        shift = 0 if fit(0) == len(cols) else max(  # every column a number where it stands: no search
+           range(-self.max_shift, self.max_shift + 1), key=fit)
         prefix = SOURCES[label]
         for name, col in cols.items():
             text = row.cell(col + shift)

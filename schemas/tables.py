@@ -113,5 +113,5 @@ def forms_to_frames(forms: list[Form], flags: list[Flag]) -> dict[str, pd.DataFr
     frames = {}
     for table, rows in (("forms", form_rows), ("indicators", indicator_rows), ("flags", flag_rows)):
         frame = pd.DataFrame(rows, columns=list(COLUMNS[table])) if rows else empty_frame(table)
-        frames[table] = SCHEMAS[table].validate(frame, lazy=True)
+        frames[table] = SCHEMAS[table].validate(frame, lazy=True, inplace=True)
     return frames
