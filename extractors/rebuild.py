@@ -10,7 +10,15 @@ from __future__ import annotations
 from extractors.cells import Row
 from extractors.family import Family
 from extractors.indicators import MAX_SHIFT, IndicatorBuilder, header_to_columns, place_row
-from extractors.numbers import Printed, ValueParseError, is_figure, is_number, parse_number, parse_percent, try_number
+from extractors.numbers import (
+    Printed,
+    ValueParseError,
+    is_figure,
+    is_number,
+    parse_number,
+    parse_percent,
+    try_number,
+)
 from extractors.segment import Segment
 from extractors.text import join_texts
 from schemas.model import Form, Unplaced
