@@ -13,9 +13,10 @@ $(STAMP): pyproject.toml scripts/system-packages.sh
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The demo inbox: the seed text dump, and the same forms as a text-layer PDF printed in 万元.
 demo: $(STAMP)
 	rm -rf demo && mkdir -p demo/inbox
-	cp fixtures/seed/*.txt demo/inbox/
+	cp fixtures/seed/*.txt fixtures/pdf-wanyuan/*.pdf demo/inbox/
 	$(VENV)/bin/selfeval run --inbox demo/inbox --warehouse demo/warehouse
 
 test: $(STAMP) lint
@@ -27,6 +28,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench_text.py
+	$(PY) bench/bench_pages.py
 
 clean:
 	rm -rf demo .pytest_cache .mypy_cache .ruff_cache
