@@ -36,7 +36,7 @@ def _labels(filled: list[tuple[int, str]], family: Family, group: str) -> list[t
 class FormBuilder:
     """Walks a segment's rows once, section by section."""
 
-    def __init__(self, segment: Segment, family: Family, form: Form, max_shift: int = MAX_SHIFT) -> None:
+    def __init__(self, family: Family, form: Form, max_shift: int = MAX_SHIFT) -> None:
         self.family = family
         self.form = form
         self.max_shift = max_shift
@@ -47,7 +47,6 @@ class FormBuilder:
         self.goal: dict[str, list[str]] = {"planned": [], "achieved": []}
         self.indicators = IndicatorBuilder(family)
         self.factor = 1.0
-        self.segment = segment
 
     # -- one method per kind of row -------------------------------------------------------
     def head_row(self, row: Row, labels: list[tuple[int, str]]) -> None:
@@ -218,7 +217,7 @@ def segment_to_form(segment: Segment, family: Family, *, form_id: str, source_fi
     first = segment.rows[0] if segment.rows else None
     form = Form(form_id=form_id, source_file=source_file, source_sha256=source_sha256, year=segment.year,
                 source_line=segment.title_line, source_page=first.page if first else 0)
-    builder = FormBuilder(segment, family, form, max_shift)
+    builder = FormBuilder(family, form, max_shift)
     for text in segment.preamble:  # 单位：万元 may stand beside the title or the year
         builder.set_unit(text)
     for row in segment.rows:
