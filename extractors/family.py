@@ -21,6 +21,8 @@ from extractors.text import label_key
 
 FAMILIES_DIR = Path(__file__).parent / "families"
 
+MEMO_LIMIT = 200_000  # remembered cell texts per family before the memory starts over
+LEVEL1, LEVEL2 = 1, 2
 MAX_LABEL_LENGTH = 24  # no label is longer; longer cells are values and are never looked up
 LABEL_GROUPS = ("labels", "goal_columns", "funds_columns", "indicator_columns")
 REQUIRED = {
@@ -99,6 +101,7 @@ class Family:
         self.skip = [regex.compile(p) for p in spec.skip.patterns]
         self.unit_pattern = regex.compile(spec.units.pattern)
         self._memo: dict[tuple[str, str], str | None] = {}
+        self._kinds: dict[str, int] = {}
 
     def key(self, text: str) -> str:
         key = label_key(text)
@@ -119,8 +122,20 @@ class Family:
         if found is None and 2 <= len(key) <= 14 and not any(c.isdigit() for c in key):
             best = process.extractOne(key, table.keys(), scorer=fuzz.ratio, score_cutoff=self.label_cutoff)
             found = table[best[0]] if best else None
+        if len(self._memo) >= MEMO_LIMIT:  # a long `selfeval serve` sees endless distinct cells
+            self._memo.clear()
         self._memo[memo_key] = found
         return found
+
+    def taxonomy_kind(self, text: str) -> int:
+        """LEVEL1 | LEVEL2 bits: whether the cell names a 一级 and/or a 二级指标 (成本指标 is both)."""
+        kind = self._kinds.get(text)
+        if kind is None:
+            kind = (LEVEL1 if self.match(text, "level1") else 0) | (LEVEL2 if self.match(text, "level2") else 0)
+            if len(self._kinds) >= MEMO_LIMIT:
+                self._kinds.clear()
+            self._kinds[text] = kind
+        return kind
 
     def is_skipped_line(self, text: str) -> bool:
         return any(p.search(text) for p in self.skip)

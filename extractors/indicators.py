@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from extractors.cells import Row
-from extractors.family import Family
+from extractors.family import LEVEL1, LEVEL2, Family
 from extractors.numbers import ValueParseError, is_number, parse_number
 from schemas.model import Indicator
 
@@ -58,10 +58,10 @@ class _Facts:
         facts = cls(cells, [], [], [], [0])
         for c in cells:
             number = bool(c) and is_number(c)
-            label = bool(c) and not number
+            kind = family.taxonomy_kind(c) if c and not number else 0
             facts.number.append(number)
-            facts.level1.append(label and family.match(c, "level1") is not None)
-            facts.level2.append(label and family.match(c, "level2") is not None)
+            facts.level1.append(bool(kind & LEVEL1))
+            facts.level2.append(bool(kind & LEVEL2))
             facts.filled_before.append(facts.filled_before[-1] + (1 if c else 0))
         return facts
 

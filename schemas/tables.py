@@ -71,7 +71,7 @@ class Text(pandas_engine.DataType):
 def _schema(table: str) -> pa.DataFrameSchema:
     columns = {
         name: pa.Column(kind if kind != _STR else Text(), checks=_CHECKS.get((table, name), []),
-                        nullable=kind in (_NINT, _FLOAT), coerce=True)
+                        nullable=kind in (_NINT, _FLOAT))
         for name, kind in COLUMNS[table].items()
     }
     return pa.DataFrameSchema(columns, unique=_UNIQUE.get(table), strict=True, ordered=True)
@@ -81,8 +81,17 @@ SCHEMAS = {table: _schema(table) for table in TABLES}
 ARROW_SCHEMAS = {table: pa_arrow.schema([(n, _ARROW[k]) for n, k in COLUMNS[table].items()]) for table in TABLES}
 
 
+_PANDAS = {_STR: "str", _INT: "int64", _NINT: "Int64", _FLOAT: "float64"}
+
+
+def rows_to_frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    """Rows as a frame with each column already of its table's dtype, so validating need not coerce."""
+    return pd.DataFrame({name: pd.array([r[name] for r in rows], dtype=_PANDAS[kind])
+                         for name, kind in COLUMNS[table].items()})
+
+
 def empty_frame(table: str) -> pd.DataFrame:
-    return SCHEMAS[table].coerce_dtype(pd.DataFrame({n: [] for n in COLUMNS[table]}))
+    return rows_to_frame(table, [])
 
 
 def form_to_record(form: Form, status: str) -> dict:
@@ -112,6 +121,5 @@ def forms_to_frames(forms: list[Form], flags: list[Flag]) -> dict[str, pd.DataFr
     ]
     frames = {}
     for table, rows in (("forms", form_rows), ("indicators", indicator_rows), ("flags", flag_rows)):
-        frame = pd.DataFrame(rows, columns=list(COLUMNS[table])) if rows else empty_frame(table)
-        frames[table] = SCHEMAS[table].validate(frame, lazy=True, inplace=True)
+        frames[table] = SCHEMAS[table].validate(rows_to_frame(table, rows), lazy=True, inplace=True)
     return frames

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas.tables import ARROW_SCHEMAS, SCHEMAS, TABLES, empty_frame
+from schemas.tables import ARROW_SCHEMAS, SCHEMAS, TABLES, empty_frame, rows_to_frame
 
 SCHEMA_PART = "0-schema.parquet"  # a zero-row part, so an empty table still reads with its columns
 
@@ -82,7 +82,7 @@ class Warehouse:
         """Add a row to the ledger of files seen."""
         row = {"file_name": entry.file_name, "sha256": entry.sha256, "status": entry.status,
                "reason": entry.reason, "forms": entry.forms, "seen_at": now()}
-        frame = SCHEMAS["files"].validate(pd.DataFrame([row]))
+        frame = SCHEMAS["files"].validate(rows_to_frame("files", [row]))
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         self._write(self.root / "files" / f"{stamp}-{entry.sha256[:16]}-{uuid.uuid4().hex[:6]}.parquet",
                     "files", frame)

@@ -4,6 +4,7 @@ or by commas in a .csv file."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import regex
@@ -13,7 +14,6 @@ from extractors.exceptions import UnreadableFile
 from extractors.text import clean_cell
 
 ENCODINGS = ("utf-8-sig", "gb18030")
-_TAB = regex.compile(r"\t")
 _SPACES = regex.compile(r"(?: |\u3000){2,}")
 _CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f]")
 
@@ -47,13 +47,17 @@ def lines_of(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
+def _split_tabs(line: str) -> list[str]:
+    return line.split("\t")
+
+
 def text_to_rows(text: str) -> list[Row]:
     """One row per non-blank line; a cell keeps its column even when it is blank.
 
     A dump with tabs is split on tabs only (a run of spaces inside a cell is a wrap); one
     without is split on runs of two or more spaces.
     """
-    split = _TAB.split if "\t" in text else _SPACES.split
+    split: Callable[[str], list[str]] = _split_tabs if "\t" in text else _SPACES.split
     rows = []
     for number, line in enumerate(lines_of(text), start=1):
         if not line.strip():
