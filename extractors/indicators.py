@@ -9,6 +9,7 @@ arrive blank and are filled down from the row above.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 from extractors.cells import Row
 from extractors.family import LEVEL1, LEVEL2, Family
@@ -55,15 +56,10 @@ class _Facts:
 
     @classmethod
     def of(cls, cells: list[str], family: Family) -> _Facts:
-        facts = cls(cells, [], [], [], [0])
-        for c in cells:
-            number = bool(c) and is_number(c)
-            kind = family.taxonomy_kind(c) if c and not number else 0
-            facts.number.append(number)
-            facts.level1.append(bool(kind & LEVEL1))
-            facts.level2.append(bool(kind & LEVEL2))
-            facts.filled_before.append(facts.filled_before[-1] + (1 if c else 0))
-        return facts
+        number = [bool(c) and is_number(c) for c in cells]
+        kinds = [family.taxonomy_kind(c) if c and not n else 0 for c, n in zip(cells, number, strict=True)]
+        return cls(cells, number, [bool(k & LEVEL1) for k in kinds], [bool(k & LEVEL2) for k in kinds],
+                   list(accumulate((1 if c else 0 for c in cells), initial=0)))
 
 
 def _fit(facts: _Facts, cols: dict[str, int], shift: int) -> float:

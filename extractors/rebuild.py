@@ -84,14 +84,17 @@ class FormBuilder:
         numeric = [is_figure(c) for c in row.cells]
         n = len(numeric)
         label_col = next((c for c, t in row.filled() if self.family.match(t, "labels") == label), -1)
+        columns = set(cols.values())
 
         def fit(s: int) -> float:
             """Numbers under the columns, none of them on or left of the row's own label."""
             found = sum(numeric[c + s] for c in cols.values() if 0 <= c + s < n)
             return found - sum(1 for c in cols.values() if c + s <= label_col) - 0.01 * abs(s)
 
-        shift = 0 if fit(0) == len(cols) else max(  # every column a number where it stands: no search
-           range(-self.max_shift, self.max_shift + 1), key=fit)
+        # Where every figure of the row already stands under a column, there is nothing to search.
+        stands = all(numeric[i] == (i in columns) or (i in columns and not row.cells[i])
+                     for i in range(n) if numeric[i] or i in columns) and label_col < min(columns, default=0)
+        shift = 0 if stands else max(range(-self.max_shift, self.max_shift + 1), key=fit)
         prefix = SOURCES[label]
         for name, col in cols.items():
             text = row.cell(col + shift)
