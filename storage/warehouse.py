@@ -47,12 +47,15 @@ class Warehouse:
                 self._write(folder / SCHEMA_PART, table, empty_frame(table))
         return self
 
+    def _stage(self, path: Path, table: str, frame: pd.DataFrame) -> Path:
+        """Write a part under a hidden temporary name beside `path` (readers skip dot-files)."""
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        pq.write_table(pa.Table.from_pandas(frame, schema=ARROW_SCHEMAS[table], preserve_index=False), tmp)
+        return tmp
+
     def _write(self, path: Path, table: str, frame: pd.DataFrame) -> None:
         """Write a part atomically: a hidden temporary file, then a rename."""
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        arrow = pa.Table.from_pandas(frame, schema=ARROW_SCHEMAS[table], preserve_index=False)
-        pq.write_table(arrow, tmp)
-        os.replace(tmp, path)
+        os.replace(self._stage(path, table, frame), path)
 
     def read(self, table: str) -> pd.DataFrame:
         folder = self.root / table
@@ -69,12 +72,9 @@ class Warehouse:
     def load(self, entry: LedgerEntry, frames: dict[str, pd.DataFrame]) -> None:
         """Write one file's rows, all or nothing, then its ledger row."""
         part = f"{entry.sha256[:32]}.parquet"
-        staged = []
-        for table, frame in frames.items():
-            tmp = self.root / table / f".{part}.{uuid.uuid4().hex}.tmp"
-            pq.write_table(pa.Table.from_pandas(frame, schema=ARROW_SCHEMAS[table], preserve_index=False), tmp)
-            staged.append((tmp, self.root / table / part))
-        for tmp, final in staged:
+        finals = [self.root / table / part for table in frames]
+        staged = [self._stage(final, table, frame) for final, (table, frame) in zip(finals, frames.items(), strict=True)]
+        for tmp, final in zip(staged, finals, strict=True):
             os.replace(tmp, final)
         self.record(entry)
 
