@@ -54,18 +54,15 @@ def _settings(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    from flows.ingest import ingest_inbox
+    from flows.ingest import flow_with_workers
 
     settings = _settings(args)
     if not settings.inbox.is_dir():
         print(f"error: inbox {settings.inbox} is not a folder: create it and drop files in", file=sys.stderr)
         return 2
-    runner = ingest_inbox.with_options(
-        task_runner=ThreadPoolTaskRunner(max_workers=settings.workers))  # type: ignore[arg-type]
-    summary = runner(inbox=str(settings.inbox), warehouse=str(settings.warehouse), family=settings.family,
-                     workers=settings.workers)
+    run = flow_with_workers(settings.workers)
+    summary = run(inbox=str(settings.inbox), warehouse=str(settings.warehouse), family=settings.family,
+                  workers=settings.workers)
     print(summary.render())
     return 0
 
@@ -95,10 +92,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _serve(params: dict, schedule: dict) -> int:
-    from flows.ingest import ingest_inbox
+    from flows.ingest import flow_with_workers
 
     try:
-        ingest_inbox.serve(name="selfeval-inbox", parameters=params, **schedule)
+        flow_with_workers(params["workers"]).serve(name="selfeval-inbox", parameters=params, **schedule)
     except KeyboardInterrupt:
         pass
     return 0
