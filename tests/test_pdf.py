@@ -109,3 +109,36 @@ def test_bad_pdfs_are_rejected_and_the_rest_of_the_inbox_loads(bad_pdfs: dict[st
     ledger = warehouse.read("files")
     assert sorted(ledger["file_name"]) == sorted(outcomes)
     assert list(inbox.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_mixed_pdf_is_read_page_by_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page 1 with its text layer, page 2 a scan: only the scan is recognised, both forms load."""
+    import pypdfium2
+
+    import extractors.ocr as ocr
+    from tests.material.scan import pdf_to_scans
+
+    scans = pdf_to_scans(WQY, tmp_path / "scans", seed=3)
+    mixed = pypdfium2.PdfDocument.new()
+    mixed.import_pages(pypdfium2.PdfDocument(str(WQY)), [0])
+    mixed.import_pages(pypdfium2.PdfDocument(str(scans.pdf)), [1])
+    mixed.save(str(tmp_path / "mixed.pdf"))
+
+    recognised: list[int] = []
+    real = ocr.recognise_pages
+
+    def spy(pages, *, page_numbers, **kwargs):
+        recognised.extend(page_numbers)
+        return real(pages, page_numbers=page_numbers, **kwargs)
+
+    monkeypatch.setattr(ocr, "recognise_pages", spy)
+    grid = read_pdf_grid(tmp_path / "mixed.pdf")
+    assert recognised == [2]
+    family = load_family()
+    forms = [segment_to_form(s, family, form_id="f", source_file="mixed.pdf", source_sha256="0")
+             for s in rows_to_segments(grid.rows, family)]
+    gold = load_gold_forms()
+    assert [f.project_name for f in forms] == [gold[0]["project_name"], gold[1]["project_name"]]
+    assert [f.source_page for f in forms] == [1, 2]
+    assert forms[0].confidence == 1.0 and forms[1].confidence < 1.0
