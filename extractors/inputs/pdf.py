@@ -21,6 +21,7 @@ from extractors.text import clean_cell
 MIN_TEXT_CHARS = 20        # a page with fewer characters than this has no usable text layer
 MAX_UNMAPPED_SHARE = 0.2   # nor one whose characters are mostly unmapped glyphs, "(cid:123)"
 RENDER_DPI = 200
+PAGES_IN_MEMORY = 8        # rendered pages held at once (about 12 MB each at 200 dpi)
 TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 
 
@@ -130,7 +131,9 @@ def read_pdf_grid(path: Path, *, dpi: int = RENDER_DPI, workers: int = 2) -> Gri
     if scanned:
         from extractors.ocr import recognise_pages
 
-        recognised = recognise_pages(_render(path, scanned, dpi), page_numbers=scanned, workers=workers)
-        by_page.update(zip(scanned, recognised, strict=True))
+        for start in range(0, len(scanned), PAGES_IN_MEMORY):  # a long scan is rendered a batch at a time
+            batch = scanned[start:start + PAGES_IN_MEMORY]
+            recognised = recognise_pages(_render(path, batch, dpi), page_numbers=batch, workers=workers)
+            by_page.update(zip(batch, recognised, strict=True))
     rows = [row for number in sorted(by_page) for row in by_page[number]]
     return Grid(file=path.name, kind="pdf", rows=rows, pages=count)
