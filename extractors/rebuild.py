@@ -158,9 +158,8 @@ class FormBuilder:
         if self.section == "indicators":
             self.indicator_row(row)
             return
-        head = [(c, n) for c, n in _labels(filled, family, "labels") if n in HEAD_FIELDS]
-        if head:
-            self.head_row(row, head)
+        if label in HEAD_FIELDS:
+            self.head_row(row, [(c, n) for c, n in _labels(filled, family, "labels") if n in HEAD_FIELDS])
         elif label in SOURCES and self.funds_cols:
             self.funds_row(row, label)
         elif len(found := _labels(filled, family, "indicator_columns")) >= 3:
