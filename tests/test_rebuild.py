@@ -43,3 +43,17 @@ def test_indicator_rows_slid_and_continued_keep_their_levels(family) -> None:
         ("产出指标", "数量指标", "甲", 30, 30), ("产出指标", "质量指标", "乙", 30, 30),
         ("效益指标", "社会效益指标", "丙", 20, 20), ("效益指标", "社会效益指标", "丁", 10, 10)]
     assert not form.unplaced and not form.unparsed
+
+
+def test_cost_indicators_are_a_level1_of_their_own_in_2021_forms(family) -> None:
+    """成本指标 is a 二级指标 of 产出指标 before 2021 and a 一级指标 from 2021: its column says which."""
+    funds = ["\t年度资金总额\t100\t100\t100\t10\t100.00%\t10"]
+    rows = ["\t产出指标\t数量指标\t甲\t>=1次\t1次\t20\t20\t",
+            "\t\t成本指标\t乙\t<=50元\t40元\t20\t20\t",
+            "\t成本指标\t经济成本指标\t丙\t<=100万元\t90万元\t20\t20\t",
+            "\t\t社会成本指标\t丁\t无\t无\t10\t10\t",
+            "\t满意度指标\t服务对象满意度指标\t戊\t>=90%\t95%\t20\t20\t"]
+    form = rebuild(HEAD + funds + GOAL + rows + ["总分\t\t\t\t\t\t100\t100"], family)
+    assert [(i.level1, i.level2) for i in form.indicators] == [
+        ("产出指标", "数量指标"), ("产出指标", "成本指标"), ("成本指标", "经济成本指标"),
+        ("成本指标", "社会成本指标"), ("满意度指标", "服务对象满意度指标")]
