@@ -7,6 +7,7 @@ Exit codes: 0 the run finished (whatever files it rejected), 1 the run could not
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -61,6 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: inbox {settings.inbox} is not a folder: create it and drop files in", file=sys.stderr)
         return 2
     run = flow_with_workers(settings.workers)
+    gc.freeze()  # the libraries just imported live for the whole run: keep the collector off them
     summary = run(inbox=str(settings.inbox), warehouse=str(settings.warehouse), family=settings.family,
                   workers=settings.workers)
     print(summary.render())
