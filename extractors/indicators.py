@@ -64,29 +64,31 @@ class _Facts:
 
 def _fit(facts: _Facts, cols: dict[str, int], shift: int) -> float:
     """How well the row reads when shifted by `shift` columns; higher is better."""
-    n = len(facts.cells)
-    at = {name: (col + shift if 0 <= col + shift < n else -1) for name, col in cols.items()}
+    cells, n = facts.cells, len(facts.cells)
+    l1, l2, l3, weight, score, note = (cols[k] + shift for k in ("level1", "level2", "level3", "weight",
+                                                                  "score", "note"))
 
-    def text(name: str) -> str:
-        return facts.cells[at[name]] if at[name] >= 0 else ""
-
-    def number(name: str) -> bool:
-        return at[name] >= 0 and facts.number[at[name]]
+    def filled(i: int) -> bool:
+        return 0 <= i < n and bool(cells[i])
 
     points = 0.0
-    for name, blank in (("weight", -1.0), ("score", 0.0)):
-        points += (3.0 if number(name) else -3.0) if text(name) else blank
-    lo, hi = max(0, min(n, cols["level1"] + shift)), max(0, min(n, cols["note"] + shift + 1))
-    points -= 3.0 * (facts.filled_before[lo] + facts.filled_before[n] - facts.filled_before[hi])
-    if text("level1"):
-        points += 1.0 if facts.level1[at["level1"]] else -1.0
-    if text("level2"):
-        points += 1.0 if facts.level2[at["level2"]] else -1.0
-    if not text("level3"):
+    if filled(weight):
+        points += 3.0 if facts.number[weight] else -3.0
+    else:
         points -= 1.0
-    elif not text("level2") and facts.level2[at["level3"]]:
+    if filled(score):
+        points += 3.0 if facts.number[score] else -3.0
+    lo, hi = max(0, min(n, l1)), max(0, min(n, note + 1))
+    points -= 3.0 * (facts.filled_before[lo] + facts.filled_before[n] - facts.filled_before[hi])
+    if filled(l1):
+        points += 1.0 if facts.level1[l1] else -1.0
+    if filled(l2):
+        points += 1.0 if facts.level2[l2] else -1.0
+    if not filled(l3):
+        points -= 1.0
+    elif not filled(l2) and facts.level2[l3]:
         points -= 1.0  # a 二级指标 name standing in the 三级 column: the row slid right
-    if number("note"):
+    if filled(note) and facts.number[note]:
         points -= 2.0
     return points - 0.01 * abs(shift)
 
@@ -100,8 +102,10 @@ def _perfect(facts: _Facts, cols: dict[str, int]) -> float:
 
 def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int = MAX_SHIFT) -> Placed:
     """The row's cells under the columns they belong to."""
-    cells = [("" if i < 2 and family.match(c, "labels") == "indicator_section" else c)
-             for i, c in enumerate(row.cells)]
+    cells = list(row.cells)
+    for i, text in enumerate(cells[:2]):  # the 绩效指标 label of the block is no indicator's
+        if text and family.match(text, "labels") == "indicator_section":
+            cells[i] = ""
     facts = _Facts.of(cells, family)
     fits = {0: _fit(facts, cols, 0)}
     if fits[0] < _perfect(facts, cols):  # most rows fit where they stand: try shifts only if not

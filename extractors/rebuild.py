@@ -150,8 +150,10 @@ class FormBuilder:
     def row(self, row: Row) -> None:
         family = self.family
         filled = row.filled()
-        first = next((t for _, t in filled[:2] if family.match(t, "labels")), "")
-        label = family.match(first, "labels") if first else None
+        label = None
+        for _, text in filled[:2]:
+            if label := family.match(text, "labels"):
+                break
         if label == "total":
             self.total_row(row)
             return
