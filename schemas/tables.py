@@ -94,9 +94,14 @@ def empty_frame(table: str) -> pd.DataFrame:
     return rows_to_frame(table, [])
 
 
+_FORM_ATTRIBUTES = [name for name in COLUMNS["forms"] if name in Form.__dataclass_fields__]
+_FORM_AMOUNTS = (*AMOUNT_FIELDS, *FUNDS_FIELDS)
+
+
 def form_to_record(form: Form, status: str) -> dict:
-    record = {name: getattr(form, name, None) for name in COLUMNS["forms"] if hasattr(form, name)}
-    record.update({name: form.amounts.get(name) for name in (*AMOUNT_FIELDS, *FUNDS_FIELDS)})
+    record = {name: getattr(form, name) for name in _FORM_ATTRIBUTES}
+    amounts = form.amounts
+    record.update({name: amounts.get(name) for name in _FORM_AMOUNTS})
     record["status"] = status
     return record
 
