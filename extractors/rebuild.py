@@ -81,19 +81,21 @@ class FormBuilder:
         """年度资金总额 and its source rows, read under the funds header's columns."""
         names = AMOUNT_COLUMNS + (("weight", "rate", "score") if label == "funds_total" else ())
         cols = {n: self.funds_cols[n] for n in names if n in self.funds_cols}
-        numeric = [is_figure(c) for c in row.cells]
+        cells = row.cells
+        numeric = [bool(c) and is_figure(c) for c in cells]
         n = len(numeric)
         label_col = next((c for c, t in row.filled() if self.family.match(t, "labels") == label), -1)
-        columns = set(cols.values())
+        columns = list(cols.values())
 
         def fit(s: int) -> float:
             """Numbers under the columns, none of them on or left of the row's own label."""
-            found = sum(numeric[c + s] for c in cols.values() if 0 <= c + s < n)
-            return found - sum(1 for c in cols.values() if c + s <= label_col) - 0.01 * abs(s)
+            found = sum(numeric[c + s] for c in columns if 0 <= c + s < n)
+            return found - sum(1 for c in columns if c + s <= label_col) - 0.01 * abs(s)
 
         # Where every figure of the row already stands under a column, there is nothing to search.
-        stands = all(numeric[i] == (i in columns) or (i in columns and not row.cells[i])
-                     for i in range(n) if numeric[i] or i in columns) and label_col < min(columns, default=0)
+        in_place = [c for c in columns if c < n and numeric[c]]
+        stands = (label_col < min(columns, default=0) and len(in_place) == sum(numeric)
+                  and all(c >= n or numeric[c] or not cells[c] for c in columns))
         shift = 0 if stands else max(range(-self.max_shift, self.max_shift + 1), key=fit)
         prefix = SOURCES[label]
         for name, col in cols.items():
