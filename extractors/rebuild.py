@@ -42,6 +42,7 @@ class FormBuilder:
         self.max_shift = max_shift
         self.section = "head"
         self.funds_cols: dict[str, int] = {}
+        self.funds_label_col: int | None = None
         self.goal_cols: dict[str, int] = {}
         self.indicator_cols: dict[str, int] | None = None
         self.goal: dict[str, list[str]] = {"planned": [], "achieved": []}
@@ -86,17 +87,24 @@ class FormBuilder:
         n = len(numeric)
         label_col = next((c for c, t in row.filled() if self.family.match(t, "labels") == label), -1)
         columns = list(cols.values())
+        # A row slides with its label: how far the label moved from where the block's first row
+        # had it (once that row was placed) is the likeliest shift, which settles rows whose
+        # blanks fit two places.
+        moved = None if self.funds_label_col is None else label_col - self.funds_label_col
 
         def fit(s: int) -> float:
             """Numbers under the columns, none of them on or left of the row's own label."""
             found = sum(numeric[c + s] for c in columns if 0 <= c + s < n)
-            return found - sum(1 for c in columns if c + s <= label_col) - 0.01 * abs(s)
+            return (found - sum(1 for c in columns if c + s <= label_col) + (0.5 if s == moved else 0.0)
+                    - 0.01 * abs(s))
 
         # Where every figure of the row already stands under a column, there is nothing to search.
         in_place = [c for c in columns if c < n and numeric[c]]
-        stands = (label_col < min(columns, default=0) and len(in_place) == sum(numeric)
+        stands = (moved in (0, None) and label_col < min(columns, default=0) and len(in_place) == sum(numeric)
                   and all(c >= n or numeric[c] or not cells[c] for c in columns))
         shift = 0 if stands else max(range(-self.max_shift, self.max_shift + 1), key=fit)
+        if self.funds_label_col is None:
+            self.funds_label_col = label_col - shift
         prefix = SOURCES[label]
         for name, col in cols.items():
             text = row.cell(col + shift)
