@@ -129,12 +129,19 @@ class FormBuilder:
         self.section = "goal"
 
     def goal_row(self, row: Row) -> None:
-        """Goal text by column: left of 实际完成情况 is 预期目标, from it rightwards 实际完成情况."""
+        """Goal text: of two texts on a row the left is 预期目标 and the right 实际完成情况; a lone
+        text belongs to the header column it stands nearest (so a row slid a column keeps its side)."""
         texts = [(c, t) for c, t in row.filled() if self.family.match(t, "labels") != "goal_section"]
-        achieved_col = self.goal_cols.get("achieved")
+        if len(texts) == 2:
+            self.goal["planned"].append(texts[0][1])
+            self.goal["achieved"].append(texts[1][1])
+            return
+        planned, achieved = self.goal_cols.get("planned"), self.goal_cols.get("achieved")
         for i, (col, text) in enumerate(texts):
-            if achieved_col is not None:
-                side = "achieved" if col >= achieved_col else "planned"
+            if planned is not None and achieved is not None:
+                side = "achieved" if abs(col - achieved) < abs(col - planned) else "planned"
+            elif achieved is not None:
+                side = "achieved" if col >= achieved else "planned"
             else:
                 side = "planned" if i == 0 else "achieved"
             self.goal[side].append(text)
