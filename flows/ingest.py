@@ -67,7 +67,10 @@ def scan_inbox(settings: Settings) -> list[Planned]:
 
 @task(name="ingest-file", cache_policy=NO_CACHE, task_run_name="ingest {item.path.name}")
 def ingest_file_task(item: Planned, settings: Settings) -> FileOutcome:
-    return ingest_file(item.path, item.sha256, Warehouse(settings.warehouse), settings)
+    outcome = ingest_file(item.path, item.sha256, Warehouse(settings.warehouse), settings)
+    detail = outcome.reason or f"{outcome.forms} forms, {sum(outcome.flags.values())} flags"
+    get_run_logger().info("%s %s: %s", outcome.status, outcome.file_name, detail)
+    return outcome
 
 
 @task(name="record-duplicate", cache_policy=NO_CACHE, task_run_name="duplicate {item.path.name}")
