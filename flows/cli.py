@@ -107,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    if args.debug:
-        os.environ["PREFECT_LOGGING_LEVEL"] = "DEBUG"
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
+    if args.debug:  # Prefect's own run and task lines; ours (extractors, flows) in full
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    for name in ("selfeval", "extractors", "flows", "storage", "schemas"):
+        logging.getLogger(name).setLevel(logging.DEBUG if args.debug else logging.WARNING)
     try:
         return {"run": cmd_run, "serve": cmd_serve}[args.command](args)
     except SelfevalError as exc:
