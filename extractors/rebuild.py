@@ -26,6 +26,7 @@ from schemas.model import Form, Unplaced
 HEAD_FIELDS = ("project_name", "department", "implementing_unit")
 SOURCES = {"funds_total": "budget", "appropriation": "appropriation", "carryover": "carryover", "other": "other"}
 AMOUNT_COLUMNS = ("initial", "full_year", "executed")
+FUNDS_FIGURES = {"weight": "funds_weight", "rate": "execution_rate", "score": "funds_score"}
 MIN_CONFIDENCE = 0.8  # a recognised cell below this is shown to a reviewer
 
 
@@ -78,38 +79,42 @@ class FormBuilder:
         self.factor = self.family.spec.units.factors[unit]
         return True
 
-    def funds_row(self, row: Row, label: str) -> None:
-        """年度资金总额 and its source rows, read under the funds header's columns."""
-        names = AMOUNT_COLUMNS + (("weight", "rate", "score") if label == "funds_total" else ())
-        cols = {n: self.funds_cols[n] for n in names if n in self.funds_cols}
+    def funds_shift(self, row: Row, label: str, columns: list[int]) -> int:
+        """How far a funds row slid from its header's columns.
+
+        A row slides with its label: how far the label moved from where the block's first row
+        had it (once that row was placed) is the likeliest shift, which settles rows whose blanks
+        fit two places. No value may stand on or left of the row's own label.
+        """
         cells = row.cells
         numeric = [bool(c) and is_figure(c) for c in cells]
         n = len(numeric)
         label_col = next((c for c, t in row.filled() if self.family.match(t, "labels") == label), -1)
-        columns = list(cols.values())
-        # A row slides with its label: how far the label moved from where the block's first row
-        # had it (once that row was placed) is the likeliest shift, which settles rows whose
-        # blanks fit two places.
         moved = None if self.funds_label_col is None else label_col - self.funds_label_col
 
         def fit(s: int) -> float:
-            """Numbers under the columns, none of them on or left of the row's own label."""
             found = sum(numeric[c + s] for c in columns if 0 <= c + s < n)
             return (found - sum(1 for c in columns if c + s <= label_col) + (0.5 if s == moved else 0.0)
                     - 0.01 * abs(s))
 
         # Where every figure of the row already stands under a column, there is nothing to search.
-        in_place = [c for c in columns if c < n and numeric[c]]
-        stands = (moved in (0, None) and label_col < min(columns, default=0) and len(in_place) == sum(numeric)
+        stands = (moved in (0, None) and label_col < min(columns, default=0)
+                  and sum(1 for c in columns if c < n and numeric[c]) == sum(numeric)
                   and all(c >= n or numeric[c] or not cells[c] for c in columns))
         shift = 0 if stands else max(range(-self.max_shift, self.max_shift + 1), key=fit)
         if self.funds_label_col is None:
             self.funds_label_col = label_col - shift
+        return shift
+
+    def funds_row(self, row: Row, label: str) -> None:
+        """年度资金总额 and its source rows, read under the funds header's columns."""
+        names = AMOUNT_COLUMNS + (("weight", "rate", "score") if label == "funds_total" else ())
+        cols = {n: self.funds_cols[n] for n in names if n in self.funds_cols}
+        shift = self.funds_shift(row, label, list(cols.values()))
         prefix = SOURCES[label]
         for name, col in cols.items():
             text = row.cell(col + shift)
-            field = {"weight": "funds_weight", "rate": "execution_rate", "score": "funds_score"}.get(
-                name, f"{prefix}_{name}")
+            field = FUNDS_FIGURES.get(name, f"{prefix}_{name}")
             try:
                 value = parse_percent(text, field=field) if name == "rate" else parse_number(text, field=field)
             except ValueParseError:
