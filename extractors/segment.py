@@ -21,6 +21,7 @@ from extractors.family import Family
 from extractors.numbers import parse_year
 
 SENTENCE_MARKS = frozenset("，。；！？、")
+TITLE_LINE_SLACK = 24  # what a title line may carry that the strip patterns remove (附件, year, brackets)
 PAGE_FURNITURE_MAX = 24  # no page number or running line is longer
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,16 @@ class Segment:
     preamble: list[str] = field(default_factory=list)  # the title and year lines' text
 
 
+def _title_line_max(family: Family) -> int:
+    """The longest line that may still be a title: the title, its extras, a year and brackets."""
+    title = family.spec.title
+    return len(title.text) + title.max_extra + TITLE_LINE_SLACK
+
+
 def is_title_text(text: str, family: Family) -> bool:
     """Whether a line's text is the form title, damaged or not."""
     title = family.spec.title
-    if not text or len(text) > len(title.text) + title.max_extra + 24:
+    if not text or len(text) > _title_line_max(family):
         return False
     stripped = text
     for pattern in family.title_strip:
@@ -53,7 +60,7 @@ def is_title_text(text: str, family: Family) -> bool:
 def is_title_row(row: Row, family: Family) -> bool:
     """A row that holds only a title: one or two cells, or a letter-spaced title cut into many."""
     text = row.text()
-    if not text or len(text) > len(family.spec.title.text) + family.spec.title.max_extra + 24:
+    if not text or len(text) > _title_line_max(family):  # before splitting the row into cells
         return False
     filled = row.filled()
     if len(filled) > 2 and any(len(cell) > 2 for _, cell in filled):
