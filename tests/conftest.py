@@ -12,6 +12,9 @@ import pytest
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # Recognised pages are cached per test session, never in the user's ~/.cache.
 os.environ["SELFEVAL_OCR_CACHE"] = tempfile.mkdtemp(prefix="selfeval-ocr-")
+# Flow runs of the tests keep their Prefect database per test session, never in the user's ~/.prefect,
+# so test sessions side by side do not share one SQLite file.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="selfeval-prefect-")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
