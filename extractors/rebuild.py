@@ -69,6 +69,12 @@ class FormBuilder:
         self.funds_cols = {name: col for col, name in found}
         self.set_unit(row.text())
         self.section = "funds"
+        mark = self.family.base_mark
+        if mark is not None:  # the form says what 执行率 divides by: the column it marks (A)
+            marked = [name for col, name in found if name != "rate" and mark.search(row.cell(col))]
+            self.form.rate_base = marked[0] if len(marked) == 1 else self.family.spec.funds.rate_base
+        else:
+            self.form.rate_base = self.family.spec.funds.rate_base
 
     def set_unit(self, text: str) -> bool:
         match = self.family.unit_pattern.search(text)
@@ -152,17 +158,22 @@ class FormBuilder:
             self.goal[side].append(text)
 
     def total_row(self, row: Row) -> None:
-        """总分: the 得分 total, the last number on the row; a lone number under 分值 is no score."""
+        """总分: the 得分 total, the last number on the row; a lone number under 分值 is no score.
+        A grade after it (优, 良, …) is the form's grade."""
         numbers = [(c, n) for c, t in row.filled() if (n := try_number(t)) is not None]
         cols = self.indicator_cols
-        if len(numbers) == 1 and cols and \
-                abs(numbers[0][0] - cols["weight"]) < abs(numbers[0][0] - cols["score"]):
+        if len(numbers) == 1 and cols and "weight" in cols and \
+                abs(numbers[0][0] - cols["weight"]) < abs(numbers[0][0] - cols.get("score", cols["weight"] + 1)):
             numbers = []
         if numbers:
             self.form.total_score = numbers[-1][1].value
             self.form.printed["total_score"] = numbers[-1][1]
         for col, text in row.filled()[1:]:
-            if try_number(text) is None:
+            if try_number(text) is not None:
+                continue
+            if (grade := self.family.grade(text)) is not None:
+                self.form.grade = grade
+            else:
                 self.unplaced(row, text, col)
 
     def unplaced(self, row: Row, text: str, col: int | None = None) -> None:
@@ -178,6 +189,8 @@ class FormBuilder:
                 break
         if label == "total":
             self.total_row(row)
+            return
+        if label == "ignore":
             return
         if self.section == "indicators":
             self.indicator_row(row)
@@ -215,6 +228,8 @@ class FormBuilder:
                 self.unplaced(row, text, col)
 
     def finish(self) -> Form:
+        scores = {"weight", "score"}
+        self.form.scored = bool(scores & set(self.funds_cols) or scores & set(self.indicator_cols or ()))
         self.form.goal_planned = join_texts(self.goal["planned"])
         self.form.goal_achieved = join_texts(self.goal["achieved"])
         self.form.indicators = self.indicators.indicators
@@ -243,6 +258,7 @@ def segment_to_form(segment: Segment, family: Family, *, form_id: str, source_fi
     first = segment.rows[0] if segment.rows else None
     form = Form(form_id=form_id, source_file=source_file, source_sha256=source_sha256, year=segment.year,
                 source_line=segment.title_line, source_page=first.page if first else 0)
+    form.family = family.name
     builder = FormBuilder(family, form, max_shift)
     for text in segment.preamble:  # 单位：万元 may stand beside the title or the year
         builder.set_unit(text)
