@@ -11,6 +11,7 @@ they are never taken for a form.
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
@@ -20,8 +21,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from extractors.cells import Row
-from extractors.family import AUTO, FAMILIES_DIR, MAX_LABEL_LENGTH, Family, family_names, load_family
-from extractors.text import label_key
+from extractors.family import (
+    AUTO,
+    FAMILIES_DIR,
+    LEVEL1,
+    LEVEL2,
+    MAX_LABEL_LENGTH,
+    Family,
+    family_names,
+    load_family,
+)
+from extractors.text import label_key, to_simplified
 
 DOCUMENTS_FILE = FAMILIES_DIR / "_documents.toml"
 TITLE_MARKS = "评評表绩績"  # a title, however damaged, keeps one of these
@@ -71,6 +81,9 @@ class Catalog:
         self._doc_titles = [(label_key(t), t, d) for d in documents for t in d.titles]
         longest = max(len(k) for k, _, _ in self._form_titles + self._doc_titles)
         self.title_line_max = longest + max(f.spec.title.max_extra for f in families) + 24
+        keys = {k: n for f in families for k, (g, n) in f.alias_keys.items() if g == "labels" and n != "ignore"}
+        self._label_finder = regex.compile("|".join(regex.escape(k) for k in sorted(keys, key=len, reverse=True)))
+        self._label_names = keys
         self._titles: dict[str, TitleMatch | None] = {}
         self._labels: dict[tuple[str, str], str | None] = {}
         self._owners: dict[str, tuple[int, ...]] = {}
@@ -157,6 +170,30 @@ class Catalog:
             self._labels.clear()
         self._labels[memo_key] = found
         return found
+
+    def exact(self, text: str, group: str) -> str | None:
+        """The label of `group` the cell is exactly (after folding), in any family; no fuzzy match."""
+        return next((name for f in self.families if (name := f.groups[group].get(f.key(text)))), None)
+
+    def is_row_label(self, text: str) -> bool:
+        """Whether the whole text is, exactly, a label of some family (any group)."""
+        return len(text) <= MAX_LABEL_LENGTH and bool(self.owners(text))
+
+    def labels_in(self, text: str) -> int:
+        """How many distinct row labels (项目名称, 年度资金总额, 总分, …) the text holds anywhere."""
+        folded = to_simplified(unicodedata.normalize("NFKC", text))
+        return len({self._label_names[m] for m in self._label_finder.findall(folded)})
+
+    def taxonomy(self, text: str) -> int:
+        """LEVEL1 | LEVEL2 bits of a cell that is exactly a taxonomy name of some family."""
+        kind = 0
+        for f in self.families:
+            key = f.key(text)
+            kind |= (LEVEL1 if key in f.level1 else 0) | (LEVEL2 if key in f.level2 else 0)
+        return kind
+
+    def grade(self, text: str) -> str | None:
+        return next((g for f in self.families if (g := f.grade(text))), None)
 
     def is_skipped_line(self, text: str) -> bool:
         return any(f.is_skipped_line(text) for f in self.families)

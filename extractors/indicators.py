@@ -13,7 +13,8 @@ from itertools import accumulate
 
 from extractors.cells import Row
 from extractors.family import LEVEL1, LEVEL2, Family
-from extractors.numbers import ValueParseError, is_number, parse_number
+from extractors.flattened import Cell, indicator_rows
+from extractors.numbers import NOT_APPLICABLE, ValueParseError, is_number, parse_number
 from extractors.text import label_key
 from schemas.model import Indicator
 
@@ -125,8 +126,25 @@ def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int 
     if fits[0] < _perfect(facts, cols):  # most rows fit where they stand: try shifts only if not
         fits.update((s, _fit(facts, cols, s)) for s in range(-max_shift, max_shift + 1) if s)
     best = max(fits, key=lambda s: (fits[s], -abs(s), s))
+    if fits[best] < _perfect(facts, cols) and (read := _read_compact(facts, cols)) is not None:
+        return read
     placed = {name: (cells[col + best] if 0 <= col + best < len(cells) else "") for name, col in cols.items()}
     return Placed(placed, best, fits[best])
+
+
+def _read_compact(facts: _Facts, cols: dict[str, int]) -> Placed | None:
+    """A row whose blank cells were dropped (spaced text: no blank between its first and last cell,
+    fewer cells than columns), read by what each cell is rather than where it stands; None if
+    the row is no such row or does not read as one indicator."""
+    filled = [i for i, c in enumerate(facts.cells) if c]
+    if not filled or filled[-1] - filled[0] + 1 != len(filled) or len(filled) >= len(cols):
+        return None
+    cells = [Cell(facts.cells[i], facts.number[i] or facts.cells[i] in NOT_APPLICABLE, facts.level1[i],
+                  facts.level2[i]) for i in filled]
+    rows = indicator_rows(cells, tuple(sorted(cols, key=lambda name: cols[name])))
+    if len(rows) != 1:
+        return None
+    return Placed(rows[0][1], 0, _perfect(facts, cols))
 
 
 class IndicatorBuilder:

@@ -19,6 +19,7 @@ from extractors.numbers import (
     parse_percent,
     try_number,
 )
+from extractors.readings import read_funds_row
 from extractors.segment import Segment
 from extractors.text import join_texts
 from schemas.model import Form, Unplaced
@@ -112,19 +113,31 @@ class FormBuilder:
             self.funds_label_col = label_col - shift
         return shift
 
-    def funds_row(self, row: Row, label: str) -> None:
-        """年度资金总额 and its source rows, read under the funds header's columns."""
+    def funds_texts(self, row: Row, label: str) -> dict[str, tuple[str, int]]:
+        """The row's printed figure under each funds column, and its column in the row."""
         names = AMOUNT_COLUMNS + (("weight", "rate", "score") if label == "funds_total" else ())
         cols = {n: self.funds_cols[n] for n in names if n in self.funds_cols}
+        filled = row.filled()
+        start = next((i for i, (_, t) in enumerate(filled) if self.family.match(t, "labels") == label), 0) + 1
+        values = filled[start:]
+        if values and values[-1][0] - values[0][0] + 1 == len(values) < len(self.funds_cols) and \
+                (start == 1 or filled[start - 1][0] + 1 == values[0][0]):
+            # blank cells dropped (spaced text): read the figures back by the row's own arithmetic
+            order = tuple(sorted(self.funds_cols, key=lambda n: self.funds_cols[n]))
+            read = read_funds_row([t for _, t in values], order)
+            return {n: (read.get(n, ""), values[0][0]) for n in cols}
         shift = self.funds_shift(row, label, list(cols.values()))
+        return {name: (row.cell(col + shift), col + shift) for name, col in cols.items()}
+
+    def funds_row(self, row: Row, label: str) -> None:
+        """年度资金总额 and its source rows, read under the funds header's columns."""
         prefix = SOURCES[label]
-        for name, col in cols.items():
-            text = row.cell(col + shift)
+        for name, (text, col) in self.funds_texts(row, label).items():
             field = FUNDS_FIGURES.get(name, f"{prefix}_{name}")
             try:
                 value = parse_percent(text, field=field) if name == "rate" else parse_number(text, field=field)
             except ValueParseError:
-                self.form.unparsed.append((field, text, row.where(col + shift)))
+                self.form.unparsed.append((field, text, row.where(col)))
                 continue
             self.store(field, value, scale=name in AMOUNT_COLUMNS)
 

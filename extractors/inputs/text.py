@@ -1,20 +1,19 @@
-"""Text dumps: UTF-8 (with or without BOM) or GB18030, cells split by tabs or runs of spaces,
-or by commas in a .csv file."""
+"""Text dumps: UTF-8 (with or without BOM) or GB18030, in any of the shapes copied forms take
+(tabs, runs of spaces, pipe rows, one cell a line, flattened), or comma-separated in a .csv file."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from pathlib import Path
 
 import regex
 
 from extractors.cells import Grid, Row
 from extractors.exceptions import UnreadableFile
+from extractors.shapes import lines_to_rows
 from extractors.text import clean_cell
 
 ENCODINGS = ("utf-8-sig", "gb18030")
-_SPACES = regex.compile(r"(?: |\u3000){2,}")
 _CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
@@ -47,26 +46,10 @@ def lines_of(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def _split_tabs(line: str) -> list[str]:
-    return line.split("\t")
-
-
 def text_to_rows(text: str) -> list[Row]:
-    """One row per non-blank line; a cell keeps its column even when it is blank.
-
-    A dump with tabs is split on tabs only (a run of spaces inside a cell is a wrap); one
-    without is split on runs of two or more spaces.
-    """
-    split: Callable[[str], list[str]] = _split_tabs if "\t" in text else _SPACES.split
-    rows = []
-    for number, line in enumerate(lines_of(text), start=1):
-        if not line.strip():
-            continue
-        cells = split(line)
-        if " " in line or "\u3000" in line or "\xa0" in line or "\r" in line or "\f" in line or "\v" in line:
-            cells = [clean_cell(c) for c in cells]
-        rows.append(Row(cells=cells, line=number))
-    return rows
+    """One row per table row, the shape read block by block (`extractors.shapes`): tab rows, spaced
+    rows, pipe rows, one cell a line, flattened copies; a row keeps its line in the file."""
+    return lines_to_rows(lines_of(text))
 
 
 def csv_to_rows(text: str) -> list[Row]:

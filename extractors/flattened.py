@@ -1,0 +1,305 @@
+"""A stream of cells with no rows left — a flattened copy, or one cell a line — back into rows.
+
+Label-driven: the labels of every family cut the stream into a form's parts — its title and year,
+the head (项目名称, 主管部门, 实施单位), the funds header and rows, the goal, the indicator header,
+the indicator rows and the total — and each part is written back as the rows a table dump would
+give, cells under the header labels they belong to, so segmenting and rebuilding read it like any
+other text. Where blank cells are gone, what stands where is read back:
+
+- a funds row by the form's arithmetic (`extractors.readings`);
+- indicator rows by the indicator header's columns and what each column holds (a taxonomy name
+  under 一级/二级指标, numbers under 分值 and 得分, text elsewhere), the best reading of the whole
+  run of cells found at once (`indicator_rows`);
+- the goal's texts left to right: one text alone is 预期目标.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from extractors.catalog import Catalog
+from extractors.cells import Row
+from extractors.numbers import NOT_APPLICABLE, is_figure, try_number
+from extractors.readings import is_numeric_token, read_funds_row
+from extractors.text import join_texts
+
+HEAD = frozenset({"project_name", "department", "implementing_unit", "ignore"})
+SOURCES = frozenset({"funds_total", "appropriation", "carryover", "other"})
+YEAR = regex.compile(r"^[（(\[【]?\s*(?:19|20)\d{2}\s*年度?\s*[)）\]】]?$")
+UNIT = regex.compile(r"^[（(]?\s*(?:(?:金额)?单位\s*[:：])?\s*(?:万元|元)\s*[)）]?$")
+OPERATORS = regex.compile(r"^(?:[≥≤＝=＞＜><]=?|定性|定量|不[低少高多超]于)$")
+MAX_TEXT_TOKENS = 3  # cells a text column may take when a wrapped cell was cut at its spaces
+MIN_HEADER = 3  # column labels in a row that make it a header
+NEGATIVE = -1e9
+
+
+@dataclass(slots=True)
+class Token:
+    text: str
+    line: int
+
+
+# What an indicator column gains for the cell it takes, and loses left blank.
+EMPTY = {"level1": 0.0, "level2": 0.0, "level3": -3.0, "nature": -0.5, "target": -1.5, "unit": -0.2,
+         "actual": -1.5, "weight": -2.0, "score": -2.0, "note": 0.0}
+TEXT_COLUMNS = frozenset({"level3", "target", "actual", "note"})
+
+
+@dataclass(slots=True)
+class Cell:
+    """What a token of the indicator rows may be."""
+
+    text: str
+    number: bool
+    level1: bool
+    level2: bool
+
+    @property
+    def plain(self) -> bool:
+        return not (self.number or self.level1 or self.level2)
+
+
+def _gain(column: str, cell: Cell) -> float | None:
+    """What the column gains for the cell, or None when the cell cannot stand there."""
+    if column == "level1":
+        return 3.0 if cell.level1 else None
+    if column == "level2":
+        return 3.0 if cell.level2 else None
+    if column in ("weight", "score"):
+        number = try_number(cell.text) if cell.number else None
+        return 2.5 if number is not None and (column == "score" or number.value <= 100) else \
+            (0.5 if cell.text in NOT_APPLICABLE else None)
+    if column == "nature":
+        return 1.5 if OPERATORS.match(cell.text) else None
+    if column == "unit":
+        return 0.8 if cell.plain and len(cell.text) <= 4 else None
+    if column == "level3":
+        return None if cell.number else (1.0 if cell.plain else 0.2)
+    if column == "note":
+        return 0.3 if cell.plain else None
+    return 1.0 if not (cell.level1 or cell.level2) else None  # target, actual: text or a number
+
+
+def _fills(column: str, cells: list[Cell], j: int) -> list[tuple[int, float]]:
+    """(cells taken, gain) for each way the column may take cells from j on."""
+    gain = _gain(column, cells[j])
+    if gain is None:
+        return []
+    out = [(1, gain)]
+    if column in TEXT_COLUMNS and cells[j].plain:
+        for k in range(2, MAX_TEXT_TOKENS + 1):
+            if j + k > len(cells) or not cells[j + k - 1].plain:
+                break
+            out.append((k, gain - 0.6 * (k - 1)))
+    return out
+
+
+def indicator_rows(cells: list[Cell], columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """The best reading of a run of indicator cells as rows under the columns, blanks anywhere:
+    each row as its first cell's index and its texts by column."""
+    n, width = len(cells), len(columns)
+    # best[j][s][c]: the best score from cell j, column s of a row, c = the row took a cell already
+    best = [[[NEGATIVE, NEGATIVE] for _ in range(width + 1)] for _ in range(n + 1)]
+    step: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
+    best[n][0][0] = 0.0
+    for j in range(n, -1, -1):
+        # a row not yet begun (c = 0) never depends on one begun at the same cell: work those out first
+        for c in (0, 1):
+            if c:
+                best[j][width][1] = best[j][0][0]
+                step[(j, width, 1)] = (j, 0, 0, 0)
+            for s in range(width - 1, -1, -1):
+                if j == n and s == 0 and c == 0:
+                    continue
+                options = [(EMPTY[columns[s]] + best[j][s + 1][c], (j, s + 1, c, 0))]
+                if j < n:
+                    options += [(gain + best[j + k][s + 1][1], (j + k, s + 1, 1, k))
+                                for k, gain in _fills(columns[s], cells, j)]
+                score, move = max(options, key=lambda o: o[0])
+                if score > NEGATIVE / 2:
+                    best[j][s][c] = score
+                    step[(j, s, c)] = move
+    return _walk(step, cells, columns)
+
+
+def _walk(step: dict, cells: list[Cell], columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    rows: list[tuple[int, dict[str, str]]] = []
+    state, start = (0, 0, 0), 0
+    row: dict[str, str] = {}
+    while state in step:
+        j, s, c = state
+        nj, ns, nc, took = step[state]
+        if s < len(columns) and took:
+            row[columns[s]] = join_texts([cell.text for cell in cells[j:j + took]])
+        if s == len(columns):
+            rows.append((start, row))
+            row, start = {}, j
+        state = (nj, ns, nc)
+    if row:
+        rows.append((start, row))
+    return rows
+
+
+class _Stream:
+    """Reads the tokens in order, writing the rows a table dump of them would have."""
+
+    def __init__(self, tokens: list[Token], catalog: Catalog) -> None:
+        self.tokens = tokens
+        self.catalog = catalog
+        self.i = 0
+        self.rows: list[Row] = []
+        self.funds: tuple[str, ...] = ()
+        self.columns: tuple[str, ...] = ()
+
+    def emit(self, cells: list[str], line: int) -> None:
+        self.rows.append(Row(cells=cells, line=line))
+
+    def label(self, k: int, group: str = "labels") -> str | None:
+        return self.catalog.exact(self.tokens[k].text, group) if k < len(self.tokens) else None
+
+    def is_title(self, k: int) -> bool:
+        found = self.catalog.title(self.tokens[k].text)
+        return found is not None
+
+    def header_at(self, k: int, group: str) -> int:
+        """How many column labels of the group stand in a row from token k."""
+        n = 0
+        while k + n < len(self.tokens) and self.label(k + n, group):
+            n += 1
+        return n
+
+    def structural(self, k: int) -> bool:
+        """A token that starts another part of the form."""
+        return self.is_title(k) or any(self.label(k, g) for g in ("labels", "funds_columns", "goal_columns",
+                                                                    "indicator_columns"))
+
+    def values(self, k: int) -> list[Token]:
+        end = k
+        while end < len(self.tokens) and not self.structural(end):
+            end += 1
+        return self.tokens[k:end]
+
+    def read(self) -> list[Row]:
+        while self.i < len(self.tokens):
+            self.step()
+        return self.rows
+
+    def step(self) -> None:
+        token, i = self.tokens[self.i], self.i
+        name = self.label(i)
+        if self.is_title(i):
+            self.emit([token.text], token.line)
+            self.i += 1
+            if self.i < len(self.tokens) and YEAR.match(self.tokens[self.i].text):
+                self.emit([self.tokens[self.i].text], self.tokens[self.i].line)
+                self.i += 1
+        elif name in HEAD:
+            values = self.values(i + 1)
+            self.emit([token.text, *(v.text for v in values)], token.line)
+            self.i += 1 + len(values)
+        elif name == "funds" or (name is None and self.header_at(i, "funds_columns") >= MIN_HEADER):
+            self.funds_header(i + (name == "funds"))
+        elif name in SOURCES and self.funds:
+            self.funds_row(name)
+        elif name == "goal_section" or self.label(i, "goal_columns"):
+            self.goal(i)
+        elif name == "indicator_section" or self.header_at(i, "indicator_columns") >= MIN_HEADER:
+            self.indicators(i + (name == "indicator_section"))
+        elif name == "total":
+            self.total()
+        else:
+            self.emit([token.text], token.line)
+            self.i += 1
+
+    def funds_header(self, k: int) -> None:
+        start = self.tokens[self.i]
+        cells = [start.text if k > self.i else "", ""]
+        if k < len(self.tokens) and UNIT.match(self.tokens[k].text):
+            cells[0] += self.tokens[k].text
+            k += 1
+        names = []
+        while k < len(self.tokens) and (name := self.label(k, "funds_columns")):
+            names.append(name)
+            cells.append(self.tokens[k].text)
+            k += 1
+        self.funds = tuple(names)
+        self.emit(cells, start.line)
+        self.i = k
+
+    def funds_row(self, name: str) -> None:
+        token = self.tokens[self.i]
+        k = self.i + 1
+        while k < len(self.tokens) and is_numeric_token(self.tokens[k].text) and not self.structural(k):
+            k += 1
+        values = [t.text for t in self.tokens[self.i + 1:k]]
+        reading = read_funds_row(values, self.funds) if values else {}
+        self.emit(["", token.text, *(reading.get(c, "") for c in self.funds)], token.line)
+        self.i = k
+
+    def goal(self, k: int) -> None:
+        start = self.tokens[k]
+        header = {"": ""}
+        while k < len(self.tokens) and (self.label(k) == "goal_section" or self.label(k, "goal_columns")):
+            header[self.label(k, "goal_columns") or ""] = self.tokens[k].text
+            k += 1
+        texts = self.values(k)
+        self.i = k + len(texts)
+        self.emit([header[""], header.get("planned", ""), header.get("achieved", "")], start.line)
+        halves = len(texts) // 2
+        if len(texts) > 2 and len(texts) % 2 == 0 and \
+                [t.text for t in texts[:halves]] == [t.text for t in texts[halves:]]:  # the same text twice
+            texts = [Token(join_texts([t.text for t in texts[:halves]]), texts[0].line)] * 2
+        if texts:
+            self.emit(["", *(t.text for t in texts)], texts[0].line)
+
+    def indicators(self, k: int) -> None:
+        start = self.tokens[self.i]
+        label = start.text if k > self.i else ""
+        names, texts = [], []
+        while k < len(self.tokens) and (name := self.label(k, "indicator_columns")):
+            names.append(name)
+            texts.append(self.tokens[k].text)
+            k += 1
+        self.columns = tuple(names)
+        self.emit([label, *texts], start.line)
+        end = k
+        while end < len(self.tokens) and not (self.is_title(end) or self.label(end) == "total"
+                                             or self.header_at(end, "indicator_columns") >= MIN_HEADER):
+            end += 1
+        body = self.tokens[k:end]
+        for first, row in indicator_rows([self.cell(t.text) for t in body], self.columns) if self.columns else []:
+            self.emit(["", *(row.get(c, "") for c in self.columns)], body[first].line)
+        self.i = end
+
+    def cell(self, text: str) -> Cell:
+        kind = self.catalog.taxonomy(text)
+        return Cell(text, is_figure(text) or text in NOT_APPLICABLE, bool(kind & 1), bool(kind & 2))
+
+    def total(self) -> None:
+        token = self.tokens[self.i]
+        k = self.i + 1
+        numbers, grade = [], ""
+        while k < len(self.tokens) and is_figure(self.tokens[k].text):
+            numbers.append(self.tokens[k].text)
+            k += 1
+        if k < len(self.tokens) and self.catalog.grade(self.tokens[k].text):
+            grade = self.tokens[k].text
+            k += 1
+        cells = [token.text] + [""] * len(self.columns)
+        if "score" in self.columns and numbers:
+            cells[1 + self.columns.index("score")] = numbers[-1]
+            if len(numbers) > 1 and "weight" in self.columns:
+                cells[1 + self.columns.index("weight")] = numbers[-2]
+            if grade:
+                cells.append(grade)
+        else:
+            cells = [token.text, *numbers] + ([grade] if grade else [])
+        self.emit(cells, token.line)
+        self.i = k
+
+
+def tokens_to_rows(tokens: list[Token], catalog: Catalog) -> list[Row]:
+    """The rows a table dump of the stream's cells would have given."""
+    return _Stream(tokens, catalog).read()
