@@ -139,26 +139,30 @@ def find_columns(lines: list[list[Word]]) -> Columns | None:
     texts where the fewest texts of the table's lines cross (a merged cell's text may). Columns
     beyond the header's first and last text are found likewise from texts that stand wholly there.
     """
-    grid = [spans for spans in (line_texts(line) for line in lines) if len(spans) >= 2]
+    spans_of = [line_texts(line) for line in lines]
+    rows = [i for i, spans in enumerate(spans_of) if len(spans) >= 2]
+    grid = [spans_of[i] for i in rows]
     if sum(1 for spans in grid if len(spans) >= MIN_GRID_TEXTS) < MIN_GRID_LINES:
         return None
     texts = [s for spans in grid for s in spans]
+    # Right of the header, a wrapped last header cell may stand on lines of its own.
+    beyond = [s for spans in spans_of[rows[0]:rows[-1] + 1] for s in spans]
     left, right = min(x0 for x0, _ in texts), max(x1 for _, x1 in texts)
     cover = _coverage(grid, left, int(right - left) + 2)
     most = max(len(spans) for spans in grid)
-    found = [_header_starts(header, texts, cover, left) for header in grid if len(header) >= most - 1]
+    found = [_header_starts(header, texts, beyond, cover, left) for header in grid if len(header) >= most - 1]
     return Columns(max(found, key=len), left, right)
 
 
-def _header_starts(header: list[tuple[float, float]], texts: list[tuple[float, float]], cover: list[int],
-                   left: float) -> list[float]:
+def _header_starts(header: list[tuple[float, float]], texts: list[tuple[float, float]],
+                   beyond: list[tuple[float, float]], cover: list[int], left: float) -> list[float]:
     """Column starts read from one header row and the texts beyond its ends."""
     starts = [_low_point(cover, left, a[1], b[0]) for a, b in zip(header, header[1:], strict=False)]
     first, last = header[0][0], header[-1][1]
     while inner := [x1 for _, x1 in texts if x1 < first - 1]:  # columns left of the header's first
         starts.insert(0, _low_point(cover, left, max(inner), first))
         first = _run_edge(cover, left, max(inner), -1)
-    while outer := [x0 for x0, _ in texts if x0 > last + 1]:  # and right of its last
+    while outer := [x0 for x0, _ in beyond if x0 > last + 1]:  # and right of its last
         starts.append(_low_point(cover, left, last, min(outer)))
         last = _run_edge(cover, left, min(outer), +1)
     return sorted(set(starts))

@@ -240,3 +240,17 @@ def covered(block: Block) -> set[tuple[int, int]]:
     for (a, b), (x, y) in block.spans:
         out.update((c, r) for c in range(a, x + 1) for r in range(b, y + 1) if (c, r) != (a, b))
     return out
+
+
+def tables_to_dump(tables: Sequence[Table]) -> str:
+    """The same forms as a tab dump copied from a spreadsheet: heading lines, then one line a
+    table row, merged cells blank — the text reader's input, to compare other kinds against."""
+    lines = []
+    for table in tables:
+        lines += [line + "\t" * (table.columns - 1) for line in table.heading]
+        hidden = covered(table.block)
+        for r, row in enumerate(table.block.rows):
+            lines.append("\t".join(v.text if isinstance(v, Cell) and (c, r) not in hidden else ""
+                                   for c, v in enumerate(row)))
+        lines.append("")
+    return "\n".join(lines) + "\n"
