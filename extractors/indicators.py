@@ -199,6 +199,8 @@ class IndicatorBuilder:
             return False
         if not level3 and not (is_number(weight_text) or is_number(score_text)):
             return False
+        if not (get("target") or get("actual") or weight_text or score_text or level1 or level2):
+            return False  # a lone text after the table (a footer, a note) is no indicator
         self._levels(level1, level2)
         weight = self._number(weight_text, "weight", row.where())
         score = self._number(score_text, "score", row.where())

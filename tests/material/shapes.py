@@ -1,6 +1,6 @@
 """A form's table written out in each text shape real copies take (see LAYOUTS.md, section 2).
 
-Each writer turns a `Table` (`tests/material/layouts.py`) into lines of text: `tabs` (blank cells
+Each writer turns a laid-out `Table` (`tests/material/layout.py`, `families.py`) into lines of text: `tabs` (blank cells
 kept), `spaced` (runs of spaces, blank cells gone), `pipes` (`| a | b |`, colspans as empty cells,
 a long cell broken over two lines), `cell_lines` (one cell a line, blank lines between),
 `flattened` (the whole form on one or two lines, cells joined by one space). `to_traditional`
@@ -14,22 +14,31 @@ from collections.abc import Callable, Sequence
 
 import opencc
 
-from tests.material.layouts import Table
+from tests.material.layout import Cell, Table, covered
 
 _TO_TRADITIONAL = opencc.OpenCC("s2t")
 PINYIN = {"项": "xiàng", "目": "mù", "名": "míng", "称": "chēng", "总": "zǒng", "分": "fēn"}
 WRAP_AT = 24  # a pipe cell longer than this is broken over two lines, as a cell with a line break is
 
 
+def table_rows(table: Table) -> list[list[str]]:
+    """The table's rows as printed texts: heading lines in their first cell, merged cells blank."""
+    hidden = covered(table.block)
+    rows = [[line] + [""] * (table.columns - 1) for line in table.heading]
+    rows += [[v.text if isinstance(v, Cell) and (c, r) not in hidden else "" for c, v in enumerate(row)]
+             for r, row in enumerate(table.block.rows)]
+    return rows
+
+
 def tabs(table: Table) -> list[str]:
-    return ["\t".join(row) for row in table.rows]
+    return ["\t".join(row) for row in table_rows(table)]
 
 
 def spaced(table: Table, rng: random.Random | None = None) -> list[str]:
     """Filled cells parted by two to four spaces (or ideographic spaces); column positions lost."""
     rng = rng or random.Random(0)
     lines = []
-    for row in table.rows:
+    for row in table_rows(table):
         cells = [c for c in row if c]
         gaps = [rng.choice(("  ", "   ", "    ", "\u3000\u3000")) for _ in cells[1:]]
         lines.append(cells[0] + "".join(g + c for g, c in zip(gaps, cells[1:], strict=True)) if cells else "")
@@ -39,7 +48,7 @@ def spaced(table: Table, rng: random.Random | None = None) -> list[str]:
 def pipes(table: Table, *, wrap_at: int = WRAP_AT) -> list[str]:
     """Markdown-like rows; a long cell's text broken at its middle onto the next line."""
     lines = []
-    for row in table.rows:
+    for row in table_rows(table):
         line = "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
         long = next((c for c in row if len(c) > wrap_at), None)
         if long is None:
@@ -53,19 +62,19 @@ def pipes(table: Table, *, wrap_at: int = WRAP_AT) -> list[str]:
 def markdown(table: Table) -> list[str]:
     """Pipe rows with a `|---|` rule under the first table row, as Markdown converters write them."""
     lines = pipes(table, wrap_at=10_000)
-    width = len(table.rows[0])
-    return lines[:table.heading] + [lines[table.heading], "|" + "---|" * width] + lines[table.heading + 1:]
+    top = len(table.heading)
+    return lines[:top] + [lines[top], "|" + "---|" * table.columns] + lines[top + 1:]
 
 
 def cell_lines(table: Table) -> list[str]:
     """Every filled cell on its own line, a blank line after each."""
-    return [line for row in table.rows for c in row if c for line in (c, "")]
+    return [line for row in table_rows(table) for c in row if c for line in (c, "")]
 
 
 def flattened(table: Table, *, lines: int = 1, before: Sequence[str] = (), after: Sequence[str] = ()) -> list[str]:
     """The filled cells joined by one space on one line (or cut into two at a cell boundary), with
     page chrome or document metadata before and after."""
-    cells = [*before, *(c for row in table.rows for c in row if c), *after]
+    cells = [*before, *(c for row in table_rows(table) for c in row if c), *after]
     if lines == 1:
         return [" ".join(cells)]
     cut = len(cells) // 2

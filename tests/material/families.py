@@ -1,10 +1,10 @@
-"""Gold forms laid out as each family's template prints them: a table of plain cells with merges.
+"""Gold forms laid out as each family's template prints them, as the `layout.Table` every writer
+of test material draws (web pages, workbooks, Word documents, PDFs, and the text shapes).
 
-`form_to_table(form)` turns a gold-format form dict into a `Table` — rows of cell texts (a merged
-cell's text in its top-left cell, the cells it covers blank) and the merged ranges — in the layout
-of the family the form names (`form["family"]`, default `standard`): its title, funds columns
-and rows, goal block, indicator columns and total row. Every text shape and file kind of the test
-material is written from such a table (`tests/material/shapes.py`, `render.py`).
+`family_table(form)` lays a gold-format form dict out in the template of the family it names
+(`form["layout"]` or `form["family"]`, default the national one): its title and year, funds
+columns and rows, goal block, indicator columns, total row and footer. A form printed without
+any 分值 or 得分 (some 县级 copies) is laid out without those columns.
 
 Numbers are printed the way forms print them: amounts in the form's unit (万元 ÷ 10000), 执行率 as
 `90.00%`, blanks where the gold is null. A target printed in three columns (指标性质 / 指标值 /
@@ -14,14 +14,26 @@ Numbers are printed the way forms print them: amounts in the form's unit (万元
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import regex
 
-from tests.material.render import amount_text, number_text, rate_text, runs
+from tests.material.layout import (
+    Block,
+    Span,
+    Table,
+    Value,
+    amount,
+    mid,
+    number,
+    number_text,
+    rate,
+    runs,
+    stack,
+    text,
+)
 
-Span = tuple[tuple[int, int], tuple[int, int]]  # ((first col, first row), (last col, last row))
 Form = Mapping[str, Any]
 OPERATOR = regex.compile(r"^(?P<op>[≥≤＝=＞＜><]=?)\s*(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>.*)$")
 
@@ -105,21 +117,6 @@ LAYOUTS: dict[str, Layout] = {
 }
 
 
-@dataclass
-class Table:
-    """Rows of plain cell texts, all of one width, and the merged ranges among them."""
-
-    rows: list[list[str]] = field(default_factory=list)
-    spans: list[Span] = field(default_factory=list)
-    heading: int = 0  # rows above the ruled table: title, year, table number
-
-    def add(self, cells: list[str], *spans: tuple[int, int]) -> None:
-        """A row; each (first, last) column range is merged within it."""
-        self.rows.append(cells)
-        r = len(self.rows) - 1
-        self.spans += [((a, r), (b, r)) for a, b in spans if b > a]
-
-
 def split_target(target: str) -> tuple[str, str, str]:
     """`≥95%` -> (`≥`, `95`, `%`); a target that is no comparison is 定性 with its text as the value."""
     match = OPERATOR.match(target or "")
@@ -141,122 +138,147 @@ def _columns(layout: Layout, form: Form) -> tuple[tuple[tuple[str, str], ...], t
             tuple(c for c in layout.indicators if c[1] not in unscored))
 
 
-def _fill(text: str, form: Form) -> str:
+def _fill(words: str, form: Form) -> str:
     unit = form.get("amount_unit") or "元"
     weights = sum(i.get("weight") or 0 for i in form["indicators"])
-    return text.format(year=form.get("year") or 2022, unit=unit, weights=number_text(weights),
-                       place=form.get("place", ""), leader=form.get("leader", ""), finance=form.get("finance", ""))
+    return words.format(year=form.get("year") or 2022, unit=unit, weights=number_text(weights),
+                        place=form.get("place", ""), leader=form.get("leader", ""), finance=form.get("finance", ""))
 
 
-def _heading(table: Table, layout: Layout, form: Form, width: int) -> None:
+class _Rows:
+    """Rows of one width being laid out, and their merged ranges."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.rows: list[list[Value]] = []
+        self.spans: list[Span] = []
+
+    def add(self, cells: dict[int, Value], *merged: tuple[int, int], down: int = 0) -> None:
+        """A row with cells at their columns; each (first, last) range merged, `down` more rows deep."""
+        self.rows.append([cells.get(c, "") for c in range(self.width)])
+        r = len(self.rows) - 1
+        self.spans += [((a, r), (b, r + down)) for a, b in merged if b > a or down]
+
+    def block(self) -> Block:
+        return Block(self.rows, self.spans)
+
+
+def _heading(layout: Layout, form: Form, width: int) -> tuple[list[str], Block]:
+    """The lines above the table; 云南 prints its title on a table row beside 部门：… and 公开14表."""
     title = _fill(layout.title, form)
+    lines = [_fill(layout.year, form)] if layout.year else []
+    rows = _Rows(width)
     if layout.title_row:
-        table.add([f"部门：{form.get('department', '')}", "", "", title] + [""] * (width - 5) + ["公开14表"], (0, 2),
-                  (3, width - 2))
-    else:
-        table.add([title] + [""] * (width - 1), (0, width - 1))
-    if layout.year:
-        table.add([_fill(layout.year, form)] + [""] * (width - 1), (0, width - 1))
-    table.heading = len(table.rows)
+        rows.add({0: text(f"部门：{form.get('department', '')}"), 3: mid(title), width - 1: mid("公开14表")},
+                 (0, 2), (3, width - 2))
+        return lines, rows.block()
+    return [title, *lines], rows.block()
 
 
-def _head(table: Table, layout: Layout, form: Form, width: int) -> None:
+def _head(layout: Layout, form: Form, width: int) -> Block:
     split = 2 + (width - 2) // 2
-    table.add(["项目名称", "", form.get("project_name") or ""] + [""] * (width - 3), (0, 1), (2, width - 1))
-    table.add(["主管部门", "", form.get("department") or ""] + [""] * (split - 4) + ["实施单位", form.get("implementing_unit") or ""]
-              + [""] * (width - split - 2), (0, 1), (2, split - 2), (split, width - 1))
+    rows = _Rows(width)
+    rows.add({0: mid("项目名称"), 2: text(form.get("project_name"))}, (0, 1), (2, width - 1))
+    rows.add({0: mid("主管部门"), 2: text(form.get("department")), split - 1: mid("实施单位"),
+              split: text(form.get("implementing_unit"))}, (0, 1), (2, split - 2), (split, width - 1))
     for label in layout.head_extra:
-        table.add([label, "", form.get("contact", "")] + [""] * (width - 3), (0, 1), (2, width - 1))
+        rows.add({0: mid(label), 2: text(form.get("contact"))}, (0, 1), (2, width - 1))
+    return rows.block()
 
 
-def _funds(table: Table, layout: Layout, form: Form, columns: tuple[tuple[str, str], ...], width: int) -> None:
+def _funds_cell(form: Form, prefix: str, key: str) -> Value:
     unit = form.get("amount_unit") or "元"
-    first = len(table.rows)
-    table.add([_fill(layout.funds_label, form), ""] + [h for h, _ in columns] + [""] * (width - 2 - len(columns)),
-              (len(columns) + 1, width - 1))
+    total = prefix == "budget"
+    if key in ("initial", "full_year", "executed"):
+        return amount(form.get(f"{prefix}_{key}"), unit, places=2 if total else 0, grouped=total and key == "executed")
+    if not total:
+        return mid("—") if key == "weight" else ""
+    return rate(form.get("execution_rate")) if key == "rate" else number(form.get(f"funds_{key}"))
+
+
+def _funds(layout: Layout, form: Form, columns: tuple[tuple[str, str], ...], width: int) -> Block:
+    rows = _Rows(width)
+    last = len(columns) + 1
+    rows.add({0: mid(_fill(layout.funds_label, form)), **{2 + i: mid(h) for i, (h, _) in enumerate(columns)}},
+             (last, width - 1))
     for label, prefix in layout.funds_rows:
-        total = prefix == "budget"
-        cells = ["", label]
-        for _, key in columns:
-            if key in ("initial", "full_year", "executed"):
-                value = form.get(f"{prefix}_{key}")
-                cells.append(amount_text(value, unit, places=2 if total else 0, grouped=total and key == "executed"))
-            elif not total:
-                cells.append("—" if key == "weight" else "")
-            elif key == "rate":
-                cells.append(rate_text(form.get("execution_rate")))
-            else:
-                cells.append(number_text(form.get(f"funds_{key}")))
-        table.add(cells + [""] * (width - len(cells)), (len(columns) + 1, width - 1))
-    table.spans.append(((0, first), (0, len(table.rows) - 1)))
+        rows.add({1: text(label), **{2 + i: _funds_cell(form, prefix, k) for i, (_, k) in enumerate(columns)}},
+                 (last, width - 1))
+    rows.spans.append(((0, 0), (0, len(rows.rows) - 1)))
+    return rows.block()
 
 
-def _goal(table: Table, layout: Layout, form: Form, width: int) -> None:
+def _goal(layout: Layout, form: Form, width: int) -> Block:
     split = 1 + (width - 1) // 2
     label, planned, achieved = layout.goal
-    first = len(table.rows)
-    table.add([label, planned] + [""] * (split - 2) + [achieved] + [""] * (width - split - 1), (1, split - 1),
-              (split, width - 1))
-    table.add(["", form.get("goal_planned") or ""] + [""] * (split - 2) + [form.get("goal_achieved") or ""]
-              + [""] * (width - split - 1), (1, split - 1), (split, width - 1))
-    table.spans.append(((0, first), (0, first + 1)))
+    rows = _Rows(width)
+    rows.add({0: mid(label), 1: mid(planned), split: mid(achieved)}, (1, split - 1), (split, width - 1))
+    rows.add({1: text(form.get("goal_planned")), split: text(form.get("goal_achieved"))}, (1, split - 1),
+             (split, width - 1))
+    rows.spans.append(((0, 0), (0, 1)))
+    return rows.block()
 
 
-def indicator_cells(ind: Mapping[str, Any], columns: tuple[tuple[str, str], ...]) -> list[str]:
+def indicator_cells(ind: Mapping[str, Any], columns: tuple[tuple[str, str], ...]) -> list[Value]:
     nature, value, unit = split_target(ind.get("target") or "")
-    parts = {"nature": nature, "value": value, "unit": unit}
-    cells = []
+    parts = {"nature": mid(nature), "value": text(value), "unit": mid(unit)}
+    cells: list[Value] = []
     for _, key in columns:
         if key in parts:
             cells.append(parts[key])
         elif key in ("weight", "score"):
-            cells.append(number_text(ind.get(key)))
+            cells.append(number(ind.get(key)))
+        elif key in ("level1", "level2"):
+            cells.append(mid(ind.get(key)))
         else:
-            cells.append(ind.get(key) or "")
+            cells.append(text(ind.get(key)))
     return cells
 
 
-def _indicators(table: Table, layout: Layout, form: Form, columns: tuple[tuple[str, str], ...]) -> None:
-    first = len(table.rows)
-    table.add([_fill(layout.indicator_label, form)] + [h for h, _ in columns])
+def _indicators(layout: Layout, form: Form, columns: tuple[tuple[str, str], ...]) -> Block:
+    rows = _Rows(1 + len(columns))
+    rows.add({0: mid(_fill(layout.indicator_label, form)), **{1 + i: mid(h) for i, (h, _) in enumerate(columns)}})
     indicators = form["indicators"]
     for ind in indicators:
-        table.add([""] + indicator_cells(ind, columns))
+        rows.add(dict(enumerate(["", *indicator_cells(ind, columns)])))
     keys = [k for _, k in columns]
     for col, level in ((1 + keys.index("level1"), ("level1",)), (1 + keys.index("level2"), ("level1", "level2"))):
         for a, b in runs([tuple(ind.get(k) for k in level) for ind in indicators]):
-            for r in range(a + 1, b + 1):
-                table.rows[first + 1 + r][col] = ""
+            for r in range(a + 2, b + 2):
+                rows.rows[r][col] = ""
             if b > a:
-                table.spans.append(((col, first + 1 + a), (col, first + 1 + b)))
-    table.spans.append(((0, first), (0, first + len(indicators))))
+                rows.spans.append(((col, a + 1), (col, b + 1)))
+    rows.spans.append(((0, 0), (0, len(indicators))))
+    return rows.block()
 
 
-def _total(table: Table, layout: Layout, form: Form, columns: tuple[tuple[str, str], ...], width: int) -> None:
+def _total(layout: Layout, form: Form, columns: tuple[tuple[str, str], ...]) -> Block:
     keys = [k for _, k in columns]
+    rows = _Rows(1 + len(columns))
     if "score" not in keys:
-        return
-    cells = [layout.total] + [""] * (width - 1)
-    weight_col, score_col = 1 + keys.index("weight"), 1 + keys.index("score")
-    cells[weight_col] = "100"
-    cells[score_col] = number_text(form.get("total_score"), places=2)
+        return rows.block()
+    weight, score = 1 + keys.index("weight"), 1 + keys.index("score")
+    cells: dict[int, Value] = {0: mid(layout.total), weight: number(100),
+                               score: number(form.get("total_score"), places=2)}
     if form.get("grade"):
-        cells[score_col + 1] = form["grade"]
-    table.add(cells, (0, weight_col - 1))
+        cells[score + 1] = mid(form["grade"])
+    rows.add(cells, (0, weight - 1))
+    return rows.block()
 
 
-def form_to_table(form: Form) -> Table:
+def _footer(layout: Layout, form: Form, width: int) -> Block:
+    rows = _Rows(width)
+    if layout.footer and form.get("leader"):
+        rows.add({0: text(_fill(layout.footer, form))}, (0, width - 1))
+    return rows.block()
+
+
+def family_table(form: Form) -> Table:
     """The form in its family's layout (`form["layout"]` or `form["family"]`, default standard)."""
     layout = LAYOUTS[form.get("layout") or form.get("family") or "standard"]
     funds, indicators = _columns(layout, form)
     width = 1 + len(indicators)
-    table = Table()
-    _heading(table, layout, form, width)
-    _head(table, layout, form, width)
-    _funds(table, layout, form, funds, width)
-    _goal(table, layout, form, width)
-    _indicators(table, layout, form, indicators)
-    _total(table, layout, form, indicators, width)
-    if layout.footer and form.get("leader"):
-        table.add([_fill(layout.footer, form)] + [""] * (width - 1), (0, width - 1))
-    return table
+    lines, title_row = _heading(layout, form, width)
+    blocks = [title_row, _head(layout, form, width), _funds(layout, form, funds, width), _goal(layout, form, width),
+              _indicators(layout, form, indicators), _total(layout, form, indicators), _footer(layout, form, width)]
+    return Table(lines, stack(blocks), columns=width)
