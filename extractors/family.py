@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rapidfuzz import fuzz, process
 
 from extractors.exceptions import SettingsError
-from extractors.text import label_key, strip_pinyin
+from extractors.text import label_key, strip_pinyin, to_simplified
 
 FAMILIES_DIR = Path(__file__).parent / "families"
 AUTO = "auto"  # the family setting that lets each form's title and labels choose its family
@@ -183,7 +183,8 @@ class Family:
         return text if self.grades and label_key(text) in self.grades else None
 
     def is_skipped_line(self, text: str) -> bool:
-        return any(p.search(text) for p in self.skip)
+        folded = to_simplified(text)  # 第 2 頁 is 第 2 页
+        return any(p.search(folded) for p in self.skip)
 
 
 def family_names() -> list[str]:

@@ -146,8 +146,8 @@ class _Stream:
     """Reads the tokens in order, writing the rows a table dump of them would have."""
 
     def __init__(self, tokens: list[Token], catalog: Catalog) -> None:
-        self.tokens = tokens
         self.catalog = catalog
+        self.tokens = [t for t in tokens if not self.is_chrome(t.text)]
         self.i = 0
         self.rows: list[Row] = []
         self.funds: tuple[str, ...] = ()
@@ -272,6 +272,10 @@ class _Stream:
         for first, row in indicator_rows([self.cell(t.text) for t in body], self.columns) if self.columns else []:
             self.emit(["", *(row.get(c, "") for c in self.columns)], body[first].line)
         self.i = end
+
+    def is_chrome(self, text: str) -> bool:
+        """A page number or running line between the cells (第 2 页): no cell of the form."""
+        return not is_figure(text) and text not in NOT_APPLICABLE and self.catalog.is_skipped_line(text)
 
     def cell(self, text: str) -> Cell:
         kind = self.catalog.taxonomy(text)

@@ -21,7 +21,7 @@ from extractors.numbers import (
 )
 from extractors.readings import read_funds_row
 from extractors.segment import Segment
-from extractors.text import join_texts
+from extractors.text import join_texts, to_simplified
 from schemas.model import Form, Unplaced
 
 HEAD_FIELDS = ("project_name", "department", "implementing_unit")
@@ -78,7 +78,7 @@ class FormBuilder:
             self.form.rate_base = self.family.spec.funds.rate_base
 
     def set_unit(self, text: str) -> bool:
-        match = self.family.unit_pattern.search(text)
+        match = self.family.unit_pattern.search(to_simplified(text))  # 萬元 is 万元
         if not match:
             return False
         unit = next(g for g in match.groups() if g)

@@ -4,7 +4,8 @@ Each writer turns a laid-out `Table` (`tests/material/layout.py`, `families.py`)
 kept), `spaced` (runs of spaces, blank cells gone), `pipes` (`| a | b |`, colspans as empty cells,
 a long cell broken over two lines), `cell_lines` (one cell a line, blank lines between),
 `flattened` (the whole form on one or two lines, cells joined by one space). `to_traditional`
-writes any of them in traditional characters, with pinyin after some labels' characters.
+writes any of them in traditional characters, `with_pinyin` adds pinyin after some labels'
+characters.
 """
 
 from __future__ import annotations
@@ -71,27 +72,39 @@ def cell_lines(table: Table) -> list[str]:
     return [line for row in table_rows(table) for c in row if c for line in (c, "")]
 
 
-def flattened(table: Table, *, lines: int = 1, before: Sequence[str] = (), after: Sequence[str] = ()) -> list[str]:
+def flattened(table: Table, *, lines: int = 1, before: Sequence[str] = (), after: Sequence[str] = (),
+              glue: str = "", inside: Sequence[tuple[int, str]] = ()) -> list[str]:
     """The filled cells joined by one space on one line (or cut into two at a cell boundary), with
-    page chrome or document metadata before and after."""
-    cells = [*before, *(c for row in table_rows(table) for c in row if c), *after]
+    page chrome or document metadata before and after; the figures of the row labelled `glue`
+    run together with no space (`年度资金总额 99000.0030000.00…`); `inside` puts (at cell index,
+    token) page chrome inside the form."""
+    cells = []
+    for row in table_rows(table):
+        filled = [c for c in row if c]
+        if glue and filled and filled[0] == glue:
+            filled = [glue, "".join(filled[1:])]
+        cells += filled
+    for at, token in sorted(inside, reverse=True):
+        cells.insert(at, token)
+    cells = [*before, *cells, *after]
     if lines == 1:
         return [" ".join(cells)]
     cut = len(cells) // 2
     return [" ".join(cells[:cut]), " ".join(cells[cut:])]
 
 
-def to_traditional(lines: list[str], *, pinyin: bool = False) -> list[str]:
-    """The text in traditional characters; with `pinyin`, 項(xiàng)目 after the characters of labels."""
-    out = [_TO_TRADITIONAL.convert(line) for line in lines]
-    if not pinyin:
-        return out
+def to_traditional(lines: list[str]) -> list[str]:
+    """The text in traditional characters."""
+    return [_TO_TRADITIONAL.convert(line) for line in lines]
+
+
+def with_pinyin(lines: list[str], labels: Sequence[str] = ("項目名稱", "總分")) -> list[str]:
+    """Pinyin in brackets after the characters of some labels, as 繁体 mirrors print them: 項(xiàng)目."""
     marked = {_TO_TRADITIONAL.convert(k): v for k, v in PINYIN.items()}
-    labels = {_TO_TRADITIONAL.convert(w) for w in ("项目名称", "总分")}
     for label in labels:
         annotated = "".join(f"{ch}({marked[ch]})" if ch in marked else ch for ch in label)
-        out = [line.replace(label, annotated) for line in out]
-    return out
+        lines = [line.replace(label, annotated) for line in lines]
+    return lines
 
 
 SHAPES: dict[str, Callable[[Table], list[str]]] = {
