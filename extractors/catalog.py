@@ -84,6 +84,8 @@ class Catalog:
         keys = {k: n for f in families for k, (g, n) in f.alias_keys.items() if g == "labels" and n != "ignore"}
         self._label_finder = regex.compile("|".join(regex.escape(k) for k in sorted(keys, key=len, reverse=True)))
         self._label_names = keys
+        words = {k for f in families for k in (*f.alias_keys, *f.level1, *f.level2) if len(k) >= 3}
+        self._word_finder = regex.compile("|".join(regex.escape(k) for k in sorted(words, key=len, reverse=True)))
         self._titles: dict[str, TitleMatch | None] = {}
         self._labels: dict[tuple[str, str], str | None] = {}
         self._owners: dict[str, tuple[int, ...]] = {}
@@ -150,7 +152,7 @@ class Catalog:
             return None
         filled = [t for _, t in row.filled()]
         if len(filled) > 2 and self.title_extras:
-            filled = [t for t in filled if not any(p.search(t) for p in self.title_extras)]
+            filled = [t for t in filled if not any(p.search(to_simplified(t)) for p in self.title_extras)]
             text = "".join(filled)
         if len(filled) > 2 and any(len(cell) > 2 for cell in filled):
             return None
@@ -194,6 +196,10 @@ class Catalog:
 
     def grade(self, text: str) -> str | None:
         return next((g for f in self.families if (g := f.grade(text))), None)
+
+    def words_in(self, text: str) -> int:
+        """How many labels of any kind — row labels, column headers, taxonomy names — the text holds."""
+        return len(self._word_finder.findall(to_simplified(unicodedata.normalize("NFKC", text))))
 
     def is_skipped_line(self, text: str) -> bool:
         return any(f.is_skipped_line(text) for f in self.families)

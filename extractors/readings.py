@@ -21,6 +21,8 @@ from extractors.numbers import NOT_APPLICABLE, Printed, is_figure, parse_percent
 
 AMOUNTS = ("initial", "full_year", "executed")
 MAX_WEIGHT = 100.0
+ODD_DECIMALS = 0.5  # what a reading loses for each amount printed with 1 or 3 decimals
+UNLIKE_DECIMALS = 0.25  # and for each other number of decimals among the row's amounts
 MAX_READINGS = 5000  # readings tried for one row before giving up on a run of digits
 _PIECE = regex.compile(r"(?:0|[1-9][0-9]{0,2}(?:,[0-9]{3})+|[1-9][0-9]*)(?:\.[0-9]{1,4})?%?")
 _RUN = regex.compile(r"^[0-9.,%]+$")
@@ -84,9 +86,12 @@ def _divides(executed: Printed, base: Printed | None, rate: Printed) -> bool:
 
 
 def _arithmetic(reading: dict[str, str]) -> float:
-    """Points for every check of the row the reading passes, less for every one it fails."""
+    """Points for every check of the row the reading passes, less for every one it fails; a little
+    less for an amount printed with 1 or 3 decimals, as no form prints, and for amounts of one row
+    printed with different decimals."""
     got = {k: _value(t, k) for k, t in reading.items() if t not in NOT_APPLICABLE}
-    points = 0.0
+    decimals = [p.decimals for k in AMOUNTS if (p := got.get(k)) is not None]
+    points = -ODD_DECIMALS * sum(1 for d in decimals if d not in (0, 2, 4)) - UNLIKE_DECIMALS * max(len(set(decimals)) - 1, 0)
     rate, executed = got.get("rate"), got.get("executed")
     full_year, initial = got.get("full_year"), got.get("initial")
     if rate is not None and executed is not None and (full_year or initial):

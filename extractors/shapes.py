@@ -137,10 +137,10 @@ def _rows(lines: list[Line], catalog: Catalog) -> Iterator[Row]:
 
 
 def _continues_flat(lines: list[Line], j: int, catalog: Catalog) -> bool:
-    """The second line of a two-line flattened copy: long, with at least one label of its own."""
+    """The second line of a two-line flattened copy: long, holding labels or taxonomy names of its own."""
     text = lines[j].text
     return len(text) >= FLAT_MIN_LENGTH and "\t" not in text and not is_pipe_line(text) \
-        and catalog.labels_in(text) >= 1
+        and catalog.words_in(text) >= FLAT_MIN_LABELS
 
 
 def lines_to_rows(texts: list[str], catalog: Catalog | None = None) -> list[Row]:
