@@ -87,11 +87,15 @@ def _divides(executed: Printed, base: Printed | None, rate: Printed) -> bool:
 
 def _arithmetic(reading: dict[str, str]) -> float:
     """Points for every check of the row the reading passes, less for every one it fails; a little
-    less for an amount printed with 1 or 3 decimals, as no form prints, and for amounts of one row
-    printed with different decimals."""
+    less for figures printed as forms do not print them: an amount with 1 or 3 decimals, amounts of
+    one row with different decimals, 分值 or 得分 with a trailing zero, 执行率 without two decimals."""
     got = {k: _value(t, k) for k, t in reading.items() if t not in NOT_APPLICABLE}
     decimals = [p.decimals for k in AMOUNTS if (p := got.get(k)) is not None]
     points = -ODD_DECIMALS * sum(1 for d in decimals if d not in (0, 2, 4)) - UNLIKE_DECIMALS * max(len(set(decimals)) - 1, 0)
+    points -= UNLIKE_DECIMALS * sum(1 for k in ("weight", "score") if reading.get(k, "").endswith(("0", ".")) and
+                                    "." in reading.get(k, ""))  # 分值 and 得分 print no trailing zero: 9.5, not 9.50
+    points -= UNLIKE_DECIMALS * (reading.get("rate", "%").endswith("%") and (rate := got.get("rate")) is not None
+                                 and rate.decimals != 4)  # 执行率 prints two decimals: 95.00%
     rate, executed = got.get("rate"), got.get("executed")
     full_year, initial = got.get("full_year"), got.get("initial")
     if rate is not None and executed is not None and (full_year or initial):
