@@ -17,9 +17,10 @@ import regex
 _SPACE_RUN = regex.compile(r"[\s\u3000\u00a0]+")
 # A space is kept only where it separates two Latin words or numbers ("Windows Server 2019").
 _KEEP_SPACE = regex.compile(r"(?<=[A-Za-z0-9])[\s\u3000\u00a0]+(?=[A-Za-z])|(?<=[A-Za-z])[\s\u3000\u00a0]+(?=[0-9])")
-# Pinyin in brackets right after a character, as 繁体 mirror sites print it: 項(xiàng)目.
-_PINYIN = regex.compile(r"(?<=\p{Han})\s*[(（]\s*[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê]{1,7}[1-5]?\s*[)）]")
-_LATIN = regex.compile(r"[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]")
+# Pinyin in brackets right after a character, as 繁体 mirror sites print it: 項(xiàng)目 (lower case:
+# 年初预算数(A) keeps its letter).
+_PINYIN = regex.compile(r"(?<=\p{Han})\s*[(（]\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê]{1,7}[1-5]?\s*[)）]")
+_LATIN = regex.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]")
 KEY_CACHE_SIZE = 65536  # label, title and taxonomy texts whose key is remembered
 _TO_SIMPLIFIED = opencc.OpenCC("t2s")
 
