@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import tomllib
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
@@ -75,7 +74,15 @@ class Catalog:
         self.primary = forced or families[0]
         strips = dict.fromkeys(p for f in families for p in f.spec.title.strip)
         self.title_strip = [regex.compile(p) for p in strips]
-        self.title_extras = [p for f in families for p in f.title_extras]
+        self.title_extras = list({p.pattern: p for f in families for p in f.title_extras}.values())
+        self.skip = list({p.pattern: p for f in families for p in f.skip}.values())
+        # families that strip the same parts off a label share one comparison key
+        self._key_groups: dict[tuple[str, ...], dict[str, tuple[int, ...]]] = {}
+        for i, f in enumerate(families):
+            keys = self._key_groups.setdefault(tuple(p.pattern for p in f.label_strip), {})
+            for key in f.alias_keys:
+                keys[key] = (*keys.get(key, ()), i)
+        self._strips = {strip: [regex.compile(p) for p in strip] for strip in self._key_groups}
         self.confirm_within = max(f.spec.title.confirm_within for f in families)
         self._form_titles = [(label_key(t), t, f) for f in families for t in f.spec.title.texts]
         self._doc_titles = [(label_key(t), t, d) for d in documents for t in d.titles]
@@ -148,11 +155,11 @@ class Catalog:
         """The title a row holds alone (one or two cells, or letter-spaced), beside any title-row
         extras the families allow (部门：…, 公开14表)."""
         text = row.text()
-        if not text or len(text) > 4 * self.title_line_max:
+        if not text or len(text) > 4 * self.title_line_max or not any(m in text for m in TITLE_MARKS):
             return None
         filled = [t for _, t in row.filled()]
         if len(filled) > 2 and self.title_extras:
-            filled = [t for t in filled if not any(p.search(to_simplified(t)) for p in self.title_extras)]
+            filled = [t for t in filled if not any(p.search(t) for p in self.title_extras)]
             text = "".join(filled)
         if len(filled) > 2 and any(len(cell) > 2 for cell in filled):
             return None
@@ -202,14 +209,20 @@ class Catalog:
         return len(self._word_finder.findall(to_simplified(unicodedata.normalize("NFKC", text))))
 
     def is_skipped_line(self, text: str) -> bool:
-        return any(f.is_skipped_line(text) for f in self.families)
+        return any(p.search(text) for p in self.skip)
 
     # -- which family -------------------------------------------------------------------------------
     def owners(self, text: str) -> tuple[int, ...]:
         """Indexes of the families that print this cell as one of their labels, exactly."""
         found = self._owners.get(text)
         if found is None:
-            found = tuple(i for i, f in enumerate(self.families) if f.key(text) in f.alias_keys)
+            found = ()
+            folded = label_key(text)
+            for strip, keys in self._key_groups.items():
+                key = folded
+                for pattern in self._strips[strip]:
+                    key = pattern.sub("", key)
+                found += keys.get(key, ())
             if len(self._owners) >= MEMO_LIMIT:
                 self._owners.clear()
             self._owners[text] = found
@@ -220,15 +233,19 @@ class Catalog:
         family listed wins a tie."""
         if self.forced is not None or len(self.families) == 1:
             return self.primary
-        hits: Counter[int] = Counter()
+        hits = [0] * len(self.families)
         seen: set[str] = set()
         for row in rows:
             for text in row.cells:
-                if text and len(text) <= MAX_LABEL_LENGTH and text not in seen:
-                    seen.add(text)
-                    hits.update(self.owners(text))
+                if not text or text in seen:
+                    continue
+                seen.add(text)
+                if len(text) <= MAX_LABEL_LENGTH and not text[0].isdigit():
+                    for i in self._owners.get(text) or self.owners(text):
+                        hits[i] += 1
         if title is not None and title.family is not None:  # a title several families print adds to each
-            hits.update({i: TITLE_WEIGHT for i, f in enumerate(self.families) if label_key(title.title) in f.titles})
+            for i, f in enumerate(self.families):
+                hits[i] += TITLE_WEIGHT if label_key(title.title) in f.titles else 0
         return self.families[max(range(len(self.families)), key=lambda i: (hits[i], -i))]
 
 

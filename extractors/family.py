@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rapidfuzz import fuzz, process
 
 from extractors.exceptions import SettingsError
-from extractors.text import label_key, strip_pinyin, to_simplified
+from extractors.text import label_key, strip_pinyin
 
 FAMILIES_DIR = Path(__file__).parent / "families"
 AUTO = "auto"  # the family setting that lets each form's title and labels choose its family
@@ -131,6 +131,7 @@ class Family:
         self.alias_keys = {key: (group, name) for group, table in self.groups.items() for key, name in table.items()}
         self._memo: dict[tuple[str, str], str | None] = {}
         self._kinds: dict[str, int] = {}
+        self._printed: dict[tuple[str, str], str] = {}
 
     def key(self, text: str) -> str:
         key = label_key(text)
@@ -140,12 +141,12 @@ class Family:
 
     def match(self, text: str, group: str) -> str | None:
         """The name of the label in `group` that `text` is, or None."""
-        if len(text) > MAX_LABEL_LENGTH and (len(text) > 4 * MAX_LABEL_LENGTH
-                                             or len(strip_pinyin(text)) > MAX_LABEL_LENGTH):
-            return None
         memo_key = (group, text)
         if memo_key in self._memo:
             return self._memo[memo_key]
+        if len(text) > MAX_LABEL_LENGTH and (len(text) > 4 * MAX_LABEL_LENGTH
+                                             or len(strip_pinyin(text)) > MAX_LABEL_LENGTH):
+            return None
         table = self.level1 if group == "level1" else self.level2 if group == "level2" else self.groups[group]
         key = self.key(text)
         found = table.get(key)
@@ -170,6 +171,14 @@ class Family:
     def taxonomy_text(self, text: str, group: str) -> str:
         """A 一级/二级指标 cell as the form prints the name (its own characters, no pinyin, no
         `（50分）`); the taxonomy's spelling where the cell is a damaged copy of it."""
+        found = self._printed.get((group, text))
+        if found is None:
+            if len(self._printed) >= MEMO_LIMIT:
+                self._printed.clear()
+            found = self._printed[(group, text)] = self._taxonomy_text(text, group)
+        return found
+
+    def _taxonomy_text(self, text: str, group: str) -> str:
         name = self.match(text, group)
         if name is None:
             return text
@@ -183,8 +192,7 @@ class Family:
         return text if self.grades and label_key(text) in self.grades else None
 
     def is_skipped_line(self, text: str) -> bool:
-        folded = to_simplified(text)  # 第 2 頁 is 第 2 页
-        return any(p.search(folded) for p in self.skip)
+        return any(p.search(text) for p in self.skip)
 
 
 def family_names() -> list[str]:

@@ -28,7 +28,7 @@ from extractors.text import join_texts
 HEAD = frozenset({"project_name", "department", "implementing_unit", "ignore"})
 SOURCES = frozenset({"funds_total", "appropriation", "carryover", "other"})
 YEAR = regex.compile(r"^[（(\[【]?\s*(?:19|20)\d{2}\s*年度?\s*[)）\]】]?$")
-UNIT = regex.compile(r"^[（(]?\s*(?:(?:金额)?单位\s*[:：])?\s*(?:万元|元)\s*[)）]?$")
+UNIT = regex.compile(r"^[（(]?\s*(?:(?:金[额額])?[单單]位\s*[:：])?\s*(?:万元|萬元|元)\s*[)）]?$")
 OPERATORS = regex.compile(r"^(?:[≥≤＝=＞＜><]=?|定性|定量|不[低少高多超]于)$")
 MAX_TEXT_TOKENS = 3  # cells a text column may take when a wrapped cell was cut at its spaces
 MIN_HEADER = 3  # column labels in a row that make it a header

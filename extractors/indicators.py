@@ -76,24 +76,31 @@ class _Facts:
                    list(accumulate((1 if c else 0 for c in cells), initial=0)))
 
 
-def _fit(facts: _Facts, cols: dict[str, int], shift: int) -> float:
+FIT_COLUMNS = ("level1", "level2", "level3", "weight", "score", "note")
+
+
+def _spots(cols: dict[str, int]) -> tuple[int, ...]:
+    """The columns a fit reads (-1 for one the header lacks), then the table's first and last."""
+    return (*(cols.get(k, -1) for k in FIT_COLUMNS), min(cols.values()), max(cols.values()))
+
+
+def _fit(facts: _Facts, spots: tuple[int, ...], shift: int) -> float:
     """How well the row reads when shifted by `shift` columns; higher is better."""
     cells, n = facts.cells, len(facts.cells)
-    l1, l2, l3, weight, score, note = (cols[k] + shift if k in cols else -1
-                                       for k in ("level1", "level2", "level3", "weight", "score", "note"))
+    l1, l2, l3, weight, score, note, first, last = (s + shift if s >= 0 else -1 for s in spots)
 
     def filled(i: int) -> bool:
         return 0 <= i < n and bool(cells[i])
 
     points = 0.0
-    if "weight" in cols:
+    if spots[3] >= 0:
         if filled(weight):
             points += 3.0 if facts.number[weight] else -3.0
         else:
             points -= 1.0
     if filled(score):
         points += 3.0 if facts.number[score] else -3.0
-    lo, hi = max(0, min(n, min(cols.values()) + shift)), max(0, min(n, max(cols.values()) + shift + 1))
+    lo, hi = max(0, min(n, first)), max(0, min(n, last + 1))
     points -= 3.0 * (facts.filled_before[lo] + facts.filled_before[n] - facts.filled_before[hi])
     if filled(l1):
         points += 1.0 if facts.level1[l1] else -1.0
@@ -122,22 +129,23 @@ def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int 
         if text and family.match(text, "labels") == "indicator_section":
             cells[i] = ""
     facts = _Facts.of(cells, family)
-    fits = {0: _fit(facts, cols, 0)}
+    spots = _spots(cols)
+    fits = {0: _fit(facts, spots, 0)}
     if fits[0] < _perfect(facts, cols):  # most rows fit where they stand: try shifts only if not
-        fits.update((s, _fit(facts, cols, s)) for s in range(-max_shift, max_shift + 1) if s)
+        fits.update((s, _fit(facts, spots, s)) for s in range(-max_shift, max_shift + 1) if s)
     best = max(fits, key=lambda s: (fits[s], -abs(s), s))
-    if fits[best] < _perfect(facts, cols) and (read := _read_compact(facts, cols)) is not None:
+    if row.packed and fits[best] + 0.01 * abs(best) < _perfect(facts, cols) and \
+            (read := _read_compact(facts, cols)) is not None:
         return read
     placed = {name: (cells[col + best] if 0 <= col + best < len(cells) else "") for name, col in cols.items()}
     return Placed(placed, best, fits[best])
 
 
 def _read_compact(facts: _Facts, cols: dict[str, int]) -> Placed | None:
-    """A row whose blank cells were dropped (spaced text: no blank between its first and last cell,
-    fewer cells than columns), read by what each cell is rather than where it stands; None if
-    the row is no such row or does not read as one indicator."""
+    """A row whose blank cells were dropped (spaced text, fewer cells than columns), read by what
+    each cell is rather than where it stands; None if it does not read as one indicator."""
     filled = [i for i, c in enumerate(facts.cells) if c]
-    if not filled or filled[-1] - filled[0] + 1 != len(filled) or len(filled) >= len(cols):
+    if not filled or len(filled) >= len(cols):
         return None
     cells = [Cell(facts.cells[i], facts.number[i] or facts.cells[i] in NOT_APPLICABLE, facts.level1[i],
                   facts.level2[i]) for i in filled]

@@ -78,10 +78,10 @@ class FormBuilder:
             self.form.rate_base = self.family.spec.funds.rate_base
 
     def set_unit(self, text: str) -> bool:
-        match = self.family.unit_pattern.search(to_simplified(text))  # 萬元 is 万元
+        match = self.family.unit_pattern.search(text)
         if not match:
             return False
-        unit = next(g for g in match.groups() if g)
+        unit = to_simplified(next(g for g in match.groups() if g))  # 萬元 is 万元
         self.form.amount_unit = unit
         self.factor = self.family.spec.units.factors[unit]
         return True
@@ -117,17 +117,19 @@ class FormBuilder:
         """The row's printed figure under each funds column, and its column in the row."""
         names = AMOUNT_COLUMNS + (("weight", "rate", "score") if label == "funds_total" else ())
         cols = {n: self.funds_cols[n] for n in names if n in self.funds_cols}
-        filled = row.filled()
-        start = next((i for i, (_, t) in enumerate(filled) if self.family.match(t, "labels") == label), 0) + 1
-        values = filled[start:]
-        if values and values[-1][0] - values[0][0] + 1 == len(values) < len(self.funds_cols) and \
-                (start == 1 or filled[start - 1][0] + 1 == values[0][0]):
+        if row.packed and (values := self.packed_values(row, label)) and len(values) < len(self.funds_cols):
             # blank cells dropped (spaced text): read the figures back by the row's own arithmetic
             order = tuple(sorted(self.funds_cols, key=lambda n: self.funds_cols[n]))
             read = read_funds_row([t for _, t in values], order)
             return {n: (read.get(n, ""), values[0][0]) for n in cols}
         shift = self.funds_shift(row, label, list(cols.values()))
         return {name: (row.cell(col + shift), col + shift) for name, col in cols.items()}
+
+    def packed_values(self, row: Row, label: str) -> list[tuple[int, str]]:
+        """The cells after the row's label."""
+        filled = row.filled()
+        start = next((i for i, (_, t) in enumerate(filled) if self.family.match(t, "labels") == label), 0) + 1
+        return filled[start:]
 
     def funds_row(self, row: Row, label: str) -> None:
         """年度资金总额 and its source rows, read under the funds header's columns."""

@@ -131,8 +131,8 @@ def _rows(lines: list[Line], catalog: Catalog) -> Iterator[Row]:
                 yield from tokens_to_rows(_tokens(run), catalog)
                 i = j
             else:
-                yield Row(cells=split_spaces(text) if SPACES.search(text.strip()) else [clean_cell(text)],
-                          line=line.number)
+                spaced = bool(SPACES.search(text.strip()))
+                yield Row(cells=split_spaces(text) if spaced else [clean_cell(text)], line=line.number, packed=spaced)
                 i += 1
 
 
