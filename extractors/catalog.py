@@ -88,9 +88,9 @@ class Catalog:
         self._doc_titles = [(label_key(t), t, d) for d in documents for t in d.titles]
         longest = max(len(k) for k, _, _ in self._form_titles + self._doc_titles)
         self.title_line_max = longest + max(f.spec.title.max_extra for f in families) + 24
-        keys = {k: n for f in families for k, (g, n) in f.alias_keys.items() if g == "labels" and n != "ignore"}
-        self._label_finder = regex.compile("|".join(regex.escape(k) for k in sorted(keys, key=len, reverse=True)))
-        self._label_names = keys
+        row_labels = {k: n for f in families for k, (g, n) in f.alias_keys.items() if g == "labels" and n != "ignore"}
+        self._label_finder = regex.compile("|".join(regex.escape(k) for k in sorted(row_labels, key=len, reverse=True)))
+        self._label_names = row_labels
         words = {k for f in families for k in (*f.alias_keys, *f.level1, *f.level2) if len(k) >= 3}
         self._word_finder = regex.compile("|".join(regex.escape(k) for k in sorted(words, key=len, reverse=True)))
         self._titles: dict[str, TitleMatch | None] = {}
