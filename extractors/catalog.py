@@ -33,7 +33,7 @@ from extractors.family import (
 from extractors.text import label_key, to_simplified
 
 DOCUMENTS_FILE = FAMILIES_DIR / "_documents.toml"
-TITLE_MARKS = "评評表绩績"  # a title, however damaged, keeps one of these
+TITLE_MARKS = regex.compile("[评評表绩績]")  # a title, however damaged, keeps one of these
 SENTENCE_MARKS = frozenset("，。；！？、,;!?")
 TITLE_WEIGHT = 3  # a title only one family prints counts as this many of its labels
 DOCUMENT_MAX_EXTRA = 4
@@ -118,7 +118,7 @@ class Catalog:
 
     def title(self, text: str) -> TitleMatch | None:
         """What title the line is — a form's (`family` set) or another document's — or None."""
-        if not text or len(text) > self.title_line_max or not any(m in text for m in TITLE_MARKS):
+        if not text or len(text) > self.title_line_max or not TITLE_MARKS.search(text):
             return None
         if text in self._titles:
             return self._titles[text]
@@ -155,7 +155,7 @@ class Catalog:
         """The title a row holds alone (one or two cells, or letter-spaced), beside any title-row
         extras the families allow (部门：…, 公开14表)."""
         text = row.text()
-        if not text or len(text) > 4 * self.title_line_max or not any(m in text for m in TITLE_MARKS):
+        if not text or len(text) > 4 * self.title_line_max or not TITLE_MARKS.search(text):
             return None
         filled = [t for _, t in row.filled()]
         if len(filled) > 2 and self.title_extras:
