@@ -45,6 +45,12 @@ def test_rowspan_and_colspan_put_text_top_left_and_blanks_where_they_span() -> N
     assert html_rows(html) == [["项目资金", "年初预算数", "", "x"], ["", "99000", "1", "2"], ["a", "b"]]
 
 
+def test_what_a_page_never_shows_is_not_read_into_a_cell() -> None:
+    html = ("<table><tr><td>年度<!-- 旧值 99 -->资金<script>var a='总额';</script>总额</td>"
+            "<td>Windows<br>Server<style>p{}</style> 2019</td></tr></table>")
+    assert html_rows(html) == [["年度资金总额", "Windows Server 2019"]]
+
+
 def test_text_outside_tables_is_one_cell_rows_and_layout_tables_are_not_forms() -> None:
     html = ("<html><head><title>t</title><script>var a='财政';</script></head><body>"
             "<table><tr><td><p><span>财政项目支出</span><b>绩效自评表</b></p><p>（2022年度）</p>"

@@ -7,6 +7,10 @@ its top-left cell and blanks where it spans, `<br>`, `<p>` and `&nbsp;` inside a
 the text reader joins a wrapped cell. Text outside the tables (the title, the year line) becomes
 one-cell rows in its place; a layout table (one holding tables) is read as such text around the
 tables inside it. Rows say their table and row; `line` is the line of the page's source.
+
+The tree is lxml's plain one (no `lxml.html` element classes, comments left out): a cell's text
+is its plain text once the table is marked where a reader sees line breaks (`mark_line_breaks`),
+so the per-cell work is lxml's, not a walk in Python.
 """
 
 from __future__ import annotations
@@ -70,14 +74,17 @@ def html_to_text(data: bytes, *, file: str = "") -> str:
 
 
 def parse_html(text: str, *, file: str = "") -> Any:
-    """The page's element tree (lxml), or an `UnreadableFile` naming why not."""
-    import lxml.html
+    """The page's element tree (lxml, plain elements, comments left out), or an `UnreadableFile`."""
     from lxml import etree
 
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True)  # one a call: parsers are not shared across threads
     try:
-        return lxml.html.document_fromstring(_XML_DECLARATION.sub("", text, count=1))
+        root = etree.fromstring(_XML_DECLARATION.sub("", text, count=1), parser)
     except (etree.ParserError, ValueError) as exc:
         raise UnreadableFile(f"not a readable web page ({exc})", file=file) from None
+    if root is None:
+        raise UnreadableFile("not a readable web page (Document is empty)", file=file)
+    return root
 
 
 def _tag(element: Any) -> str:
@@ -87,55 +94,73 @@ def _tag(element: Any) -> str:
 
 def is_data_table(table: Any) -> bool:
     """A table that holds no other table: a form, not the page's layout."""
-    return not any(True for _ in table.iter("table") if _ is not table)
+    return next(table.iterdescendants("table"), None) is None
 
 
-def cell_text(cell: Any) -> str:
-    """A cell's text with `<br>` and paragraphs as line breaks, cleaned as a wrapped cell is."""
-    parts: list[str] = []
+def mark_line_breaks(element: Any) -> None:
+    """Write into the tree what a reader sees of its markup: each block element's text starts
+    with a line break, and what is never shown (scripts, styles) is cut out, the text after it
+    kept. The text of any part of the tree is then its plain text (`cell_text`)."""
+    for hidden in list(element.iter(*SKIPPED_TAGS)):
+        parent = hidden.getparent()
+        if parent is None:
+            continue
+        if hidden.tail:
+            before = hidden.getprevious()
+            if before is None:
+                parent.text = (parent.text or "") + hidden.tail
+            else:
+                before.tail = (before.tail or "") + hidden.tail
+        parent.remove(hidden)
+    for block in element.iter(*BLOCK_TAGS):
+        block.text = "\n" + block.text if block.text else "\n"
 
-    def walk(element: Any) -> None:
-        tag = _tag(element)
-        if tag in SKIPPED_TAGS:
-            return
-        if tag in BLOCK_TAGS:
-            parts.append("\n")
-        if element.text:
-            parts.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
 
-    walk(cell)
-    return clean_cell("".join(parts))
+def cell_text(cell: Any, tostring: Any = None) -> str:
+    """A cell's text, cleaned as a wrapped cell is: `<br>` and paragraphs (marked by
+    `mark_line_breaks`) are line breaks, which `clean_cell` joins. `tostring` is lxml's."""
+    if not len(cell):
+        return clean_cell(cell.text)
+    if tostring is None:
+        from lxml import etree
+
+        tostring = etree.tostring
+    return clean_cell(tostring(cell, method="text", encoding=str, with_tail=False))
 
 
 def _span(cell: Any, name: str) -> int:
+    value = cell.get(name)
+    if value is None:
+        return 1
     try:
-        return max(1, min(MAX_SPAN, int(str(cell.get(name, "1")).strip() or 1)))
+        return max(1, min(MAX_SPAN, int(value.strip() or 1)))
     except ValueError:
         return 1
 
 
 def table_rows(table: Any) -> list[tuple[Any, list[str]]]:
-    """The table's `<tr>`s as lists of cell texts on one grid, spans expanded to blanks."""
-    trs = [tr for tr in table.iter("tr") if _nearest_table(tr) is table]
+    """The table's `<tr>`s as lists of cell texts on one grid, spans expanded to blanks.
+    The table's cells are marked for their text first (`mark_line_breaks`)."""
+    from lxml.etree import tostring
+
+    if is_data_table(table):
+        trs = list(table.iter("tr"))
+    else:
+        trs = [tr for tr in table.iter("tr") if _nearest_table(tr) is table]
+    mark_line_breaks(table)
     grid: list[list[str | None]] = [[] for _ in trs]
     for r, tr in enumerate(trs):
-        col = 0
-        for cell in tr:
-            if _tag(cell) not in ("td", "th"):
-                continue
-            while col < len(grid[r]) and grid[r][col] is not None:
+        line, col = grid[r], 0
+        for cell in tr.iterchildren("td", "th"):
+            while col < len(line) and line[col] is not None:
                 col += 1
-            text = cell_text(cell)
+            text = cell_text(cell, tostring)
             rows, cols = min(_span(cell, "rowspan"), len(trs) - r), _span(cell, "colspan")
             for dr in range(rows):
-                line = grid[r + dr]
-                line.extend([None] * (col + cols - len(line)))
-                for dc in range(cols):
-                    line[col + dc] = text if dr == 0 and dc == 0 else ""
+                below = grid[r + dr]
+                below.extend([None] * (col + cols - len(below)))
+                below[col:col + cols] = [""] * cols
+            line[col] = text
             col += cols
     return [(tr, [c or "" for c in line]) for tr, line in zip(trs, grid, strict=True)]
 
