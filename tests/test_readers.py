@@ -3,6 +3,7 @@ as a text dump, each cell able to say exactly where it stands."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -113,11 +114,47 @@ def test_several_forms_on_one_sheet_keep_their_rows_apart() -> None:
     assert "90.00%" in rate.cells  # a rate typed as text stays as typed
 
 
-def test_xls_is_read_by_calamine_with_merged_cells_blank() -> None:
+def test_xls_shows_numbers_as_the_sheet_prints_them_and_merged_cells_blank() -> None:
     grid = read_grid(FIXTURES / "xls" / "seed-sheets.xls")
     assert grid.kind == "xls" and grid.pages == 7
-    head = [r for r in grid.rows if r.sheet == "表1"][:3]
-    assert head[2].cells == ["项目名称", "", "市残联系统OA维护", "", "", "", "", "", ""]
+    first = [r for r in grid.rows if r.sheet == "表1"]
+    assert first[2].cells == ["项目名称", "", "市残联系统OA维护", "", "", "", "", "", ""]
+    assert first[5].cells == ["", "年度资金总额", "99000.00", "30000.00", "27,000", "10", "90.00%", "", "9"]
+    assert first[5].where(6) == "sheet 表1 cell G6" and first[-1].cells[-2] == "94.00"
+
+
+def forms_of(path: Path) -> list[dict]:
+    family = load_family()
+    return [{k: v for k, v in asdict(segment_to_form(s, family, form_id="f", source_file="x", source_sha256="0")).items()
+             if k != "source_file"} for s in rows_to_segments(read_grid(path).rows, family)]
+
+
+def test_an_xls_rebuilds_what_the_xlsx_it_was_saved_from_rebuilds_printed_figures_too() -> None:
+    """Each figure's printed form (90.00%, 27,000) sets the precision the checks allow."""
+    xls = forms_of(FIXTURES / "xls" / "seed-sheets.xls")
+    assert len(xls) == 7 and xls == forms_of(FIXTURES / "xlsx-sheets" / "seed-sheets.xlsx")
+    assert xls[0]["printed"]["execution_rate"] == {"value": 0.9, "decimals": 4}  # 90.00%, not 0.9
+
+
+def xls_with_sign(tmp_path: Path, record: int) -> Path:
+    """The committed .xls with its first record after the workbook's BOF turned into `record`."""
+    data = bytearray((FIXTURES / "xls" / "seed-sheets.xls").read_bytes())
+    bof = data.index(bytes.fromhex("0908100000060500"))  # BIFF8 workbook globals BOF, 16 bytes long
+    data[bof + 20:bof + 22] = record.to_bytes(2, "little")
+    (tmp_path / "locked.xls").write_bytes(bytes(data))
+    return tmp_path / "locked.xls"
+
+
+def test_an_encrypted_xls_or_xlsx_is_refused_saying_so(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFile, match="encrypted workbook: save it without a password"):
+        read_grid(xls_with_sign(tmp_path, 0x002F))  # FILEPASS: the workbook is encrypted
+    data = bytearray((FIXTURES / "xls" / "seed-sheets.xls").read_bytes())
+    entry = data.index("Workbook".encode("utf-16-le"))  # the OLE directory entry of the workbook stream
+    data[entry:entry + 34] = "EncryptedPackage\0".encode("utf-16-le")  # as Excel names a locked .xlsx's
+    data[entry + 64:entry + 66] = (34).to_bytes(2, "little")
+    (tmp_path / "locked.xlsx").write_bytes(bytes(data))
+    with pytest.raises(UnreadableFile, match="locked.xlsx: encrypted workbook"):
+        read_grid(tmp_path / "locked.xlsx")
 
 
 @pytest.mark.parametrize(("name", "data", "reason"), [
