@@ -157,6 +157,19 @@ def test_an_encrypted_xls_or_xlsx_is_refused_saying_so(tmp_path: Path) -> None:
         read_grid(tmp_path / "locked.xlsx")
 
 
+def test_an_xls_that_is_an_xlsx_or_a_web_page_is_read_as_what_it_is(tmp_path: Path) -> None:
+    xlsx = tmp_path / "renamed.xls"
+    xlsx.write_bytes((FIXTURES / "xlsx-sheets" / "seed-sheets.xlsx").read_bytes())
+    assert read_grid(xlsx).kind == "xlsx" and len(forms_of(xlsx)) == 7
+    page = tmp_path / "export.xls"
+    page.write_bytes((FIXTURES / "html-gbk" / "seed-gbk.htm").read_bytes())
+    assert read_grid(page).kind == "html" and len(forms_of(page)) == 7
+    xml = tmp_path / "2003.xls"
+    xml.write_text('<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>')
+    with pytest.raises(UnsupportedFile, match="Excel 2003 XML spreadsheet named .xls: open it"):
+        read_grid(xml)
+
+
 @pytest.mark.parametrize(("name", "data", "reason"), [
     ("broken.xlsx", b"PK\x03\x04 not really a zip", "not an Excel workbook"),
     ("broken.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "Excel workbook"),

@@ -7,6 +7,10 @@ covers are blank; text wrapped inside a cell is joined. Numbers are shown as the
 them (`extractors.inputs.numfmt`), in both formats: 0.9 in a `0.00%` cell is `90.00%`, 27000
 in `#,##0` is `27,000` (xlrd reads an .xls file's number formats with `formatting_info=True`).
 Formulas give the value the sheet last calculated; dates show as 2022-12-31.
+
+A file named .xls that is another kind is read as what it is: an .xlsx renamed, or a web page
+(what many sites' "export to Excel" writes); an Excel 2003 XML spreadsheet is refused saying
+what to do.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from extractors.cells import Grid, Row
-from extractors.exceptions import UnreadableFile
+from extractors.exceptions import UnreadableFile, UnsupportedFile
 from extractors.inputs.numfmt import display_value
 from extractors.text import clean_cell
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls, or an encrypted .xlsx, starts so
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx starts so
 # An .xlsx locked with a password is an OLE file holding a stream of this name (no Workbook stream)
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 ENCRYPTED = "encrypted workbook: save it without a password and drop it in again"
@@ -57,11 +62,11 @@ def read_xlsx_grid(path: Path) -> Grid:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    head = path.read_bytes()[:8]
-    if head == OLE_MAGIC:  # an .xls renamed, or a workbook locked with a password
+    data = path.read_bytes()
+    if data[:8] == OLE_MAGIC:  # an .xls renamed, or a workbook locked with a password
         return read_xls_grid(path)
-    try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
+    try:  # from the bytes, not the name: openpyxl refuses a workbook whose name does not end .xlsx
+        workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise UnreadableFile(f"damaged or not an Excel workbook ({detail})", file=path.name) from None
@@ -142,6 +147,10 @@ def read_xls_grid(path: Path) -> Grid:
     import xlrd
 
     data = path.read_bytes()
+    if data[:4] == ZIP_MAGIC:  # an .xlsx renamed .xls
+        return read_xlsx_grid(path)
+    if data[:8] != OLE_MAGIC and _is_markup(data):
+        return _read_markup_xls(path, data)
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=io.StringIO(),
                                   ignore_workbook_corruption=True)
@@ -155,3 +164,21 @@ def read_xls_grid(path: Path) -> Grid:
             raise UnreadableFile(ENCRYPTED, file=path.name) from None  # FILEPASS, or a locked .xlsx
         detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise UnreadableFile(f"damaged or not an Excel workbook ({detail})", file=path.name) from None
+
+
+def _is_markup(data: bytes) -> bool:
+    """Whether a file's bytes start as a web page or XML does (after a BOM and blank space)."""
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<")
+
+
+def _read_markup_xls(path: Path, data: bytes) -> Grid:
+    """An .xls that is markup: a web page (what many sites' "export to Excel" writes) is read as
+    one; an Excel 2003 XML spreadsheet is refused with what to do."""
+    head = data[:4096].lower()
+    if b"<workbook" in head and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        raise UnsupportedFile("an Excel 2003 XML spreadsheet named .xls: open it in Excel or WPS, save it as "
+                              ".xlsx, and drop it in again", file=path.name)
+    from extractors.inputs.html import read_html_grid
+
+    return read_html_grid(path)
