@@ -148,21 +148,26 @@ def table_rows(table: Any) -> list[tuple[Any, list[str]]]:
     else:
         trs = [tr for tr in table.iter("tr") if _nearest_table(tr) is table]
     mark_line_breaks(table)
-    grid: list[list[str | None]] = [[] for _ in trs]
+    below: dict[int, set[int]] = {}  # row -> the columns a rowspan from above covers there
+    out = []
     for r, tr in enumerate(trs):
-        line, col = grid[r], 0
+        covered: set[int] = below.pop(r, set())
+        line: list[str] = []
         for cell in tr.iterchildren("td", "th"):
-            while col < len(line) and line[col] is not None:
-                col += 1
-            text = cell_text(cell, tostring)
-            rows, cols = min(_span(cell, "rowspan"), len(trs) - r), _span(cell, "colspan")
-            for dr in range(rows):
-                below = grid[r + dr]
-                below.extend([None] * (col + cols - len(below)))
-                below[col:col + cols] = [""] * cols
-            line[col] = text
-            col += cols
-    return [(tr, [c or "" for c in line]) for tr, line in zip(trs, grid, strict=True)]
+            while len(line) in covered:
+                line.append("")
+            text = cell_text(cell, tostring) if len(cell) else clean_cell(cell.text)
+            line.append(text)
+            if cell.get("rowspan") is None and cell.get("colspan") is None:  # the common cell: one place
+                continue
+            col, cols = len(line) - 1, _span(cell, "colspan")
+            line.extend([""] * (cols - 1))
+            for dr in range(1, min(_span(cell, "rowspan"), len(trs) - r)):
+                below.setdefault(r + dr, set()).update(range(col, col + cols))
+        if covered and max(covered) >= len(line):
+            line.extend([""] * (max(covered) + 1 - len(line)))
+        out.append((tr, line))
+    return out
 
 
 def _nearest_table(element: Any) -> Any:
