@@ -67,6 +67,22 @@ def test_gbk_pages_decode_by_meta_or_by_detection(declare: str | None) -> None:
     assert html_rows(text) == [["财政项目支出绩效自评表"], ["主管部门", "上海市残疾人联合会信息中心"]]
 
 
+def test_an_undeclared_page_is_gb18030_only_when_its_bytes_can_be_nothing_else_chinese() -> None:
+    from extractors.inputs.html import only_gb18030
+
+    gbk = (FIXTURES / "html-gbk" / "seed-gbk.htm").read_bytes()
+    assert only_gb18030(gbk) == gbk.decode("gb18030")
+    assert only_gb18030("财政项目支出绩效自评表".encode("gbk")) is None  # short: Big5 reads it too
+    assert only_gb18030("財政項目支出績效自評表".encode("big5")) is None
+    assert only_gb18030("<p>财政</p>".encode("utf-16-le")) is None
+
+
+def test_a_traditional_page_in_big5_is_detected() -> None:
+    body = "<p>財政項目支出績效自評表</p><table><tr><td>項目資金（萬元）</td><td>實施單位</td></tr></table>"
+    text = html_to_text(f"<html><body>{body}</body></html>".encode("big5"))
+    assert html_rows(text) == [["財政項目支出績效自評表"], ["項目資金（萬元）", "實施單位"]]
+
+
 def test_a_wrong_meta_charset_falls_back_to_what_the_bytes_are() -> None:
     data = '<meta charset="gbk"><p>项目支出绩效自评表</p>'.encode()
     assert "项目支出绩效自评表" in html_to_text(data)

@@ -34,6 +34,10 @@ BLOCK_TAGS = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "l
                         "form", "main", "nav", "aside", "address", "figure", "figcaption", "body", "html"})
 _META_CHARSET = regex.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", regex.I)
 _XML_DECLARATION = regex.compile(r"^\s*<\?xml[^>]*\?>")
+# What a page that declares no charset (or a wrong one) and is not UTF-8 is tried as: the
+# encodings Chinese sites write (simplified, traditional, UTF-16 without its BOM). Detection
+# among these alone is a third of the work of trying every code page.
+DETECTED_ENCODINGS = ("utf_8", "gb18030", "big5", "utf_16_le", "utf_16_be")
 # Names pages declare for Chinese encodings, read by their common superset.
 SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
              "cp936": "gb18030", "euc-cn": "gb18030", "hz-gb-2312": "hz"}
@@ -52,8 +56,26 @@ def declared_charset(data: bytes) -> str | None:
         return None
 
 
+def only_gb18030(data: bytes) -> str | None:
+    """The page as GB18030 when that is the one Chinese encoding its bytes can be: they decode
+    as GB18030 but not as Big5, and hold no NUL byte (as UTF-16 would). A short page can be
+    both; detection decides that one."""
+    if b"\x00" in data:
+        return None
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    try:
+        data.decode("big5")
+    except UnicodeDecodeError:
+        return text
+    return None
+
+
 def html_to_text(data: bytes, *, file: str = "") -> str:
-    """A page's bytes to text: BOM, then the declared charset, then UTF-8, then detection."""
+    """A page's bytes to text: BOM, then the declared charset, then UTF-8, then GB18030 where
+    the bytes can be nothing else Chinese, then detection."""
     if not data.strip():
         raise UnreadableFile("empty file", file=file)
     if data.startswith(codecs.BOM_UTF8):
@@ -65,9 +87,12 @@ def html_to_text(data: bytes, *, file: str = "") -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
+    text = only_gb18030(data)
+    if text is not None:
+        return text
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    best = from_bytes(data, cp_isolation=list(DETECTED_ENCODINGS)).best()
     if best is None:
         raise UnreadableFile("a web page in an unknown encoding (no charset declared or detected)", file=file)
     return str(best)
