@@ -59,6 +59,28 @@ def test_text_outside_tables_is_one_cell_rows_and_layout_tables_are_not_forms() 
     assert html_rows(html) == [["财政项目支出绩效自评表"], ["（2022年度）"], ["项目名称", "某某"], ["注：单位元"]]
 
 
+FORM_TABLE = "<table><tr><td>项目名称</td><td>某某维护</td></tr><tr><td>总分</td><td>100</td></tr></table>"
+
+
+@pytest.mark.parametrize(("heading", "title", "year"), ids=["span", "heading-with-year", "caption"], argvalues=[
+    ("<p align=center><span>财政项目支出<br>绩效自评表</span></p><p>（2022年度）</p>", "财政项目支出绩效自评表", 2022),
+    ("<h2>财政项目支出绩效自评表<br/>（2023年度）</h2>", "财政项目支出绩效自评表（2023年度）", 2023),
+    ("<table><caption>财政项目支出<br>绩效自评表</caption><tr><td>单位：元</td></tr></table><p>2021年度</p>",
+     "财政项目支出绩效自评表", 2021),
+])
+def test_a_title_broken_by_br_in_its_paragraph_is_one_line_and_starts_a_form(heading: str, title: str,
+                                                                            year: int) -> None:
+    rows = page_to_rows(parse_html(f"<body><div>首页 &gt; 信息公开<br>发布时间：2023-05-01</div>{heading}{FORM_TABLE}</body>"))
+    texts = [r.text() for r in rows]
+    assert texts[:3] == ["首页>信息公开", "发布时间：2023-05-01", title]  # loose lines of the frame stay apart
+    segments = rows_to_segments(rows, load_family())
+    assert len(segments) == 1 and segments[0].year == year and segments[0].preamble[0] == title
+
+
+def test_a_br_inside_a_paragraph_joins_as_a_wrapped_cell_does() -> None:
+    assert html_rows("<p>Windows<br>Server 2019</p><p>财政<br>\n 项目</p>") == [["Windows Server 2019"], ["财政项目"]]
+
+
 @pytest.mark.parametrize("declare", ["gbk", "gb2312", None])
 def test_gbk_pages_decode_by_meta_or_by_detection(declare: str | None) -> None:
     meta = f'<meta http-equiv="Content-Type" content="text/html; charset={declare}">' if declare else ""

@@ -4,9 +4,11 @@ The page is decoded by the charset its `<meta>` declares (GBK and GB2312 read as
 superset), or by detection when it declares none or a wrong one, and parsed by lxml. Each data
 table (one holding no other table) becomes rows on a grid: a `rowspan`/`colspan` cell's text in
 its top-left cell and blanks where it spans, `<br>`, `<p>` and `&nbsp;` inside a cell joined as
-the text reader joins a wrapped cell. Text outside the tables (the title, the year line) becomes
-one-cell rows in its place; a layout table (one holding tables) is read as such text around the
-tables inside it. Rows say their table and row; `line` is the line of the page's source.
+the text reader joins a wrapped cell. Text outside the tables (the title, the year line, a
+table's `<caption>`) becomes one-cell rows in its place, a paragraph one row: a `<br>` inside a
+`<p>` or heading wraps the line (a title broken in two is one title, as in a Word paragraph),
+while between loose lines of a page's frame it ends one. A layout table (one holding tables) is
+read as such text around the tables inside it. Rows say their table and row; `line` is the line of the page's source.
 
 The tree is lxml's plain one (no `lxml.html` element classes, comments left out): a cell's text
 is its plain text once the table is marked where a reader sees line breaks (`mark_line_breaks`),
@@ -32,6 +34,9 @@ SKIPPED_TAGS = frozenset({"script", "style", "head", "title", "noscript", "templ
 BLOCK_TAGS = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
                         "section", "article", "header", "footer", "center", "blockquote", "pre", "hr", "caption",
                         "form", "main", "nav", "aside", "address", "figure", "figcaption", "body", "html"})
+# Elements that hold one paragraph of text: a `<br>` inside one wraps the paragraph's line, as a
+# line break inside a Word paragraph does, so a title broken in two stays one line (one row).
+PARAGRAPH_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd", "caption"})
 _META_CHARSET = regex.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", regex.I)
 _XML_DECLARATION = regex.compile(r"^\s*<\?xml[^>]*\?>")
 # What a page that declares no charset (or a wrong one) and is not UTF-8 is tried as: the
@@ -202,9 +207,10 @@ def _nearest_table(element: Any) -> Any:
     return parent
 
 
-def _flow(element: Any) -> Iterator[tuple[str, Any, int]]:
+def _flow(element: Any, in_paragraph: bool = False) -> Iterator[tuple[str, Any, int]]:
     """The page in reading order: ("text", piece, line) and ("break", None, 0) between blocks,
-    ("table", element, line) for each data table."""
+    ("table", element, line) for each data table. Inside a paragraph (`PARAGRAPH_TAGS`) a `<br>`
+    is a line wrapped, a "\n" piece of its text; anywhere else it ends a line."""
     tag = _tag(element)
     if tag in SKIPPED_TAGS or not isinstance(element.tag, str):
         return
@@ -212,13 +218,17 @@ def _flow(element: Any) -> Iterator[tuple[str, Any, int]]:
     if tag == "table" and is_data_table(element):
         yield ("table", element, line)
         return
+    if tag == "br" and in_paragraph:
+        yield ("text", "\n", line)
+        return
     block = tag in BLOCK_TAGS or tag in ("table", "tr", "td", "th")
+    inside = tag in PARAGRAPH_TAGS or (in_paragraph and not block)
     if block:
         yield ("break", None, 0)
     if element.text:
         yield ("text", element.text, line)
     for child in element:
-        yield from _flow(child)
+        yield from _flow(child, inside)
         if child.tail:
             yield ("text", child.tail, child.sourceline or line)
     if block:
@@ -247,7 +257,11 @@ def page_to_rows(root: Any) -> list[Row]:
         flush()
         if kind == "table":
             tables += 1
-            for number, (tr, cells) in enumerate(table_rows(item), start=1):
+            grid = table_rows(item)
+            caption = item.find("caption")  # the table's title, printed above it
+            if caption is not None and cell_text(caption):
+                rows.append(Row(cells=[cell_text(caption)], line=caption.sourceline or line))
+            for number, (tr, cells) in enumerate(grid, start=1):
                 if any(cells):
                     rows.append(Row(cells=cells, line=tr.sourceline or line, table=tables, number=number))
     flush()
