@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 from extractors.exceptions import UnreadableFile
 from extractors.family import load_family
 from extractors.inputs import read_grid
+from extractors.inputs.html import cleaned
 from extractors.inputs.text import text_to_rows
 from extractors.rebuild import segment_to_form
 from extractors.segment import rows_to_segments
+from extractors.text import clean_cell
 from tests.material import load_gold_forms
 from tests.material.layout import form_to_table, tables_to_dump
 from tests.material.office import SheetStyle, sheets_to_xlsx, tables_to_docx
@@ -146,3 +148,8 @@ def test_a_damaged_xls_is_read_or_refused_with_a_reason_never_a_crash(cut: int, 
             assert "damaged.xls" in str(exc) and "\n" not in str(exc)
         else:
             assert grid.kind == "xls" and all(isinstance(c, str) for r in grid.rows for c in r.cells)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20))
+def test_the_html_readers_quick_clean_is_clean_cell(text: str) -> None:
+    assert cleaned(text) == clean_cell(text)

@@ -146,16 +146,24 @@ def mark_line_breaks(element: Any) -> None:
         block.text = "\n" + block.text if block.text else "\n"
 
 
+def cleaned(text: str | None) -> str:
+    """`clean_cell`, with the commonest cell, text without any whitespace, passed as it is (every
+    whitespace character but the ASCII space is unprintable to Python)."""
+    if not text:
+        return ""
+    return text if text.isprintable() and " " not in text else clean_cell(text)
+
+
 def cell_text(cell: Any, tostring: Any = None) -> str:
     """A cell's text, cleaned as a wrapped cell is: `<br>` and paragraphs (marked by
     `mark_line_breaks`) are line breaks, which `clean_cell` joins. `tostring` is lxml's."""
     if not len(cell):
-        return clean_cell(cell.text)
+        return cleaned(cell.text)
     if tostring is None:
         from lxml import etree
 
         tostring = etree.tostring
-    return clean_cell(tostring(cell, method="text", encoding=str, with_tail=False))
+    return cleaned(tostring(cell, method="text", encoding=str, with_tail=False))
 
 
 def _span(cell: Any, name: str) -> int:
@@ -186,7 +194,7 @@ def table_rows(table: Any) -> list[tuple[Any, list[str]]]:
         for cell in tr.iterchildren("td", "th"):
             while len(line) in covered:
                 line.append("")
-            text = cell_text(cell, tostring) if len(cell) else clean_cell(cell.text)
+            text = cell_text(cell, tostring) if len(cell) else cleaned(cell.text)
             line.append(text)
             if cell.get("rowspan") is None and cell.get("colspan") is None:  # the common cell: one place
                 continue
