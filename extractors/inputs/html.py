@@ -1,14 +1,16 @@
 """Web pages (.html, .htm): a government site's page, saved, with the form as a `<table>`.
 
 The page is decoded by the charset its `<meta>` declares (GBK and GB2312 read as GB18030, their
-superset), or by detection when it declares none or a wrong one, and parsed by lxml. Each data
-table (one holding no other table) becomes rows on a grid: a `rowspan`/`colspan` cell's text in
-its top-left cell and blanks where it spans, `<br>`, `<p>` and `&nbsp;` inside a cell joined as
-the text reader joins a wrapped cell. Text outside the tables (the title, the year line, a
-table's `<caption>`) becomes one-cell rows in its place, a paragraph one row: a `<br>` inside a
-`<p>` or heading wraps the line (a title broken in two is one title, as in a Word paragraph),
-while between loose lines of a page's frame it ends one. A layout table (one holding tables) is
-read as such text around the tables inside it. Rows say their table and row; `line` is the line of the page's source.
+superset); a page that declares none or a wrong one is UTF-8 if its bytes are, GB18030 if they
+can be nothing else Chinese, and otherwise detected. lxml parses it. Each data table (one
+holding no other table) becomes rows on a grid: a `rowspan`/`colspan` cell's text in its
+top-left cell and blanks where it spans, `<br>`, `<p>` and `&nbsp;` inside a cell joined as the
+text reader joins a wrapped cell. Text outside the tables (the title, the year line, a table's
+`<caption>`) becomes one-cell rows in its place, a paragraph one row: a `<br>` inside a `<p>` or
+heading wraps the line (a title broken in two is one title, as in a Word paragraph), while
+between loose lines of a page's frame it ends one. A layout table (one holding tables) is read
+as such text around the tables inside it. Rows say their table and row; `line` is the line of
+the page's source.
 
 The tree is lxml's plain one (no `lxml.html` element classes, comments left out): a cell's text
 is its plain text once the table is marked where a reader sees line breaks (`mark_line_breaks`),
@@ -107,7 +109,7 @@ def parse_html(text: str, *, file: str = "") -> Any:
     """The page's element tree (lxml, plain elements, comments left out), or an `UnreadableFile`."""
     from lxml import etree
 
-    parser = etree.HTMLParser(remove_comments=True, remove_pis=True)  # one a call: parsers are not shared across threads
+    parser = etree.HTMLParser(remove_comments=True, remove_pis=True)  # one a call: not shared across threads
     try:
         root = etree.fromstring(_XML_DECLARATION.sub("", text, count=1), parser)
     except (etree.ParserError, ValueError) as exc:
