@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 from extractors.extract import grid_to_extraction
 from extractors.inputs import read_grid
 from extractors.inputs.text import text_to_rows
-from tests.conftest import FIXTURES, load_gold
+from tests.conftest import FIXTURES, comparable, load_gold
 from tests.material.families import family_table
 from tests.material.office import sheets_to_xlsx, tables_to_docx
 from tests.material.shapes import cell_lines, flattened, pipes, spaced, tabs, to_traditional
@@ -27,7 +26,6 @@ from tests.material.web import PageStyle, tables_to_html
 
 CASES = ("seed", "sichuan-pipes", "yunnan-html", "hubei-xlsx", "county-flattened")
 GOLD = [form for case in CASES for form in load_gold(FIXTURES / case)["forms"]]
-LEFT_OUT = {"form_id", "source_file", "source_sha256", "source_line", "source_page", "printed", "unplaced"}
 CJK = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), min_size=2, max_size=14)
 SHAPES = {
     "tabs": tabs, "pipes": pipes, "cell_lines": cell_lines,
@@ -44,14 +42,7 @@ def _funds_total_row(table) -> int:
 
 
 def extracted(rows) -> list[dict]:
-    out = []
-    for form in grid_to_extraction(rows, file="x", sha256="0" * 64).forms:
-        record = asdict(form)
-        for indicator in record["indicators"]:
-            for key in ("source_line", "source_page", "weight_printed", "score_printed"):
-                indicator.pop(key, None)
-        out.append({k: v for k, v in record.items() if k not in LEFT_OUT})
-    return out
+    return [comparable(form) for form in grid_to_extraction(rows, file="x", sha256="0" * 64).forms]
 
 
 @st.composite
