@@ -196,9 +196,7 @@ class _Stream:
                 self.emit([self.tokens[self.i].text], self.tokens[self.i].line)
                 self.i += 1
         elif name in HEAD:
-            values = self.values(i + 1)
-            self.emit([token.text, *(v.text for v in values)], token.line)
-            self.i += 1 + len(values)
+            self.head(i)
         elif name == "funds" or (name is None and self.header_at(i, "funds_columns") >= MIN_HEADER):
             self.funds_header(i + (name == "funds"))
         elif name in SOURCES and self.funds:
@@ -212,6 +210,23 @@ class _Stream:
         else:
             self.emit([token.text], token.line)
             self.i += 1
+
+    def head(self, i: int) -> None:
+        """项目名称, 主管部门, 实施单位 each with the cells up to the next label; where a text layer
+        printed the labels in a run and their values after them (项目名称 主管部门 实施单位 X Y Z),
+        as many values as labels are paired with them in order."""
+        labels = [i]
+        while labels[-1] + 1 < len(self.tokens) and self.label(labels[-1] + 1) in HEAD:
+            labels.append(labels[-1] + 1)
+        values = self.values(labels[-1] + 1)
+        if len(labels) > 1 and len(values) == len(labels):
+            for k, value in zip(labels, values, strict=True):
+                self.emit([self.tokens[k].text, value.text], self.tokens[k].line)
+            self.i = labels[-1] + 1 + len(values)
+            return
+        values = self.values(i + 1)
+        self.emit([self.tokens[i].text, *(v.text for v in values)], self.tokens[i].line)
+        self.i = i + 1 + len(values)
 
     def funds_header(self, k: int) -> None:
         start = self.tokens[self.i]

@@ -111,3 +111,15 @@ def test_two_forms_on_one_line_are_two_forms() -> None:
     line = " ".join(flattened(family_table(SEED[0])) + flattened(family_table(SEED[4])))
     found = grid_to_extraction(text_to_rows(line), file="f", sha256="0" * 64).forms
     assert [f.project_name for f in found] == [SEED[0]["project_name"], SEED[4]["project_name"]]
+
+
+def test_head_labels_printed_before_their_values_are_paired_in_order() -> None:
+    """A PDF's text layer in reading order may give the labels first, then the values."""
+    line = " ".join(flattened(family_table(SEED[0])))
+    head = f"项目名称 {SEED[0]['project_name']} 主管部门 {SEED[0]['department']} 实施单位 {SEED[0]['implementing_unit']}"
+    assert head in line
+    scrambled = line.replace(head, f"项目名称 主管部门 实施单位 {SEED[0]['project_name']} {SEED[0]['department']} "
+                                   f"{SEED[0]['implementing_unit']}")
+    (form,) = grid_to_extraction(text_to_rows(scrambled), file="f", sha256="0" * 64).forms
+    assert (form.project_name, form.department, form.implementing_unit) == (
+        SEED[0]["project_name"], SEED[0]["department"], SEED[0]["implementing_unit"])
