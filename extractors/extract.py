@@ -91,8 +91,9 @@ def grid_to_extraction(rows: list[Row], family: Family | Catalog | str | None = 
     catalog = catalog_for(family)
     cut = rows_to_cut(rows, catalog)
     if not cut.segments:
-        raise NoFormsFound(f"{no_forms_reason(rows, cut, catalog)}; is it a 项目支出绩效自评表? try --debug",
-                           file=file)
+        reason = no_forms_reason(rows, cut, catalog)
+        hint = "" if any(s.document for s in cut.strays) else "; is it a 项目支出绩效自评表? try --debug"
+        raise NoFormsFound(reason + hint, file=file)
     forms = [segment_to_form(s, s.family or catalog.primary, form_id=form_id_for(sha256, s.ordinal),
                              source_file=file, source_sha256=sha256, max_shift=max_shift) for s in cut.segments]
     return Extraction(forms, [stray_to_flag(s, file, sha256) for s in cut.strays])
