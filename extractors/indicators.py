@@ -13,8 +13,8 @@ from itertools import accumulate
 
 from extractors.cells import Row
 from extractors.family import LEVEL1, LEVEL2, Family
-from extractors.flattened import Cell, indicator_rows
 from extractors.numbers import NOT_APPLICABLE, ValueParseError, is_number, parse_number
+from extractors.packed import Cell, indicator_rows
 from extractors.text import label_key
 from schemas.model import Indicator
 
