@@ -3,9 +3,11 @@
     .venv/bin/python bench/bench_text.py            # 10,000 forms in 100 files, under 3 minutes
     .venv/bin/python bench/bench_text.py --quick    # 1,000 forms in 10 files
 
-Measures, on a corpus generated from the seed (bench/corpus.py):
+Measures, on a corpus generated from the seed (bench/corpus.py; `--shape` rewrites it as spaced
+text, pipe rows or flattened lines):
 1. the pure path, `flows.pipeline` without Prefect, on one core: read → segment → rebuild →
-   check → frames, then again with the parquet load (`pipeline.ingest_planned`);
+   check → frames, then again with the parquet load (`pipeline.ingest_planned`); every family
+   loaded, each form choosing its own, against one family forced in the same run;
 2. `selfeval run` over a copy of the corpus, as a subprocess;
 3. `selfeval run` over an empty inbox: its fixed start-up.
 and states the flow as: run ≈ start-up + k × pure (with load). Exits 1 when the corpus does not
@@ -34,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import Corpus, write_corpus  # noqa: E402
+from corpus import Corpus, reshape_corpus, write_corpus  # noqa: E402
 from machine import describe  # noqa: E402
 
 from extractors.catalog import load_catalog  # noqa: E402
@@ -186,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, nargs="?", const=25, default=0, metavar="N",
                         help="also profile the pure path and print its top N functions (default 25)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and say where")
+    parser.add_argument("--shape", choices=("tabs", "spaced", "pipes", "flattened"), default="tabs",
+                        help="the text shape of the corpus files (default tabs, as the seed)")
     parser.add_argument("--no-freeze", action="store_true",
                         help="leave the import-time objects to the garbage collector (selfeval run freezes them)")
     args = parser.parse_args(argv)
@@ -208,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, tmp: Path) -> int:
     started = time.perf_counter()
     corpus = write_corpus(tmp / "corpus", files=args.files, forms_per_file=args.forms_per_file, seed=args.seed)
-    print(report_corpus(corpus, time.perf_counter() - started, args.seed))
+    if args.shape != "tabs":
+        reshape_corpus(corpus, args.shape)
+    print(report_corpus(corpus, time.perf_counter() - started, args.seed) + f", shape {args.shape}")
     files = sorted(corpus.folder.glob("*.txt"))
     settings = Settings.build()
     pure_stages(sorted(SEED_DIR.glob("*.txt")), settings)  # warm-up: first calls into pandas and pandera

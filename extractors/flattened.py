@@ -30,6 +30,7 @@ SOURCES = frozenset({"funds_total", "appropriation", "carryover", "other"})
 YEAR = regex.compile(r"^[（(\[【]?\s*(?:19|20)\d{2}\s*年度?\s*[)）\]】]?$")
 UNIT = regex.compile(r"^[（(]?\s*(?:(?:金[额額])?[单單]位\s*[:：])?\s*(?:万元|萬元|元)\s*[)）]?$")
 MIN_HEADER = 3  # column labels in a row that make it a header
+MAX_WRAPS, WRAP_PART = 4, 6  # a label cut by wraps: at most this many parts of at most this many characters
 
 
 @dataclass(slots=True)
@@ -43,11 +44,32 @@ class _Stream:
 
     def __init__(self, tokens: list[Token], catalog: Catalog) -> None:
         self.catalog = catalog
-        self.tokens = [t for t in tokens if not self.is_chrome(t.text)]
+        self.tokens = self.rejoined([t for t in tokens if not self.is_chrome(t.text)])
         self.i = 0
         self.rows: list[Row] = []
         self.funds: tuple[str, ...] = ()
         self.columns: tuple[str, ...] = ()
+
+    def is_word(self, text: str) -> bool:
+        """A label of any kind or a taxonomy name, exactly."""
+        return self.catalog.is_row_label(text) or bool(self.catalog.taxonomy(text))
+
+    def rejoined(self, tokens: list[Token]) -> list[Token]:
+        """Labels a wrap cut at its space (`绩效 指标`, `年度 总体 目标`) made whole again."""
+        out: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            for k in range(MAX_WRAPS, 1, -1):
+                parts = tokens[i:i + k]
+                if len(parts) == k and all(len(p.text) <= WRAP_PART for p in parts) and \
+                        not self.is_word(parts[0].text) and self.is_word("".join(p.text for p in parts)):
+                    out.append(Token("".join(p.text for p in parts), parts[0].line))
+                    i += k
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
 
     def emit(self, cells: list[str], line: int) -> None:
         self.rows.append(Row(cells=cells, line=line))

@@ -123,3 +123,12 @@ def test_head_labels_printed_before_their_values_are_paired_in_order() -> None:
     (form,) = grid_to_extraction(text_to_rows(scrambled), file="f", sha256="0" * 64).forms
     assert (form.project_name, form.department, form.implementing_unit) == (
         SEED[0]["project_name"], SEED[0]["department"], SEED[0]["implementing_unit"])
+
+
+def test_a_label_a_wrap_cut_at_its_space_is_one_label_again() -> None:
+    line = " ".join(flattened(family_table(SEED[1])))
+    wrapped = line.replace("年度总体目标", "年度 总体 目标").replace("绩效指标 一级指标", "绩效 指标 一级指标")
+    assert wrapped != line
+    (plain,) = grid_to_extraction(text_to_rows(line), file="f", sha256="0" * 64).forms
+    (found,) = grid_to_extraction(text_to_rows(wrapped), file="f", sha256="0" * 64).forms
+    assert (found.goal_planned, found.indicators) == (plain.goal_planned, plain.indicators)
