@@ -30,7 +30,7 @@ SOURCES = frozenset({"funds_total", "appropriation", "carryover", "other"})
 YEAR = regex.compile(r"^[（(\[【]?\s*(?:19|20)\d{2}\s*年度?\s*[)）\]】]?$")
 UNIT = regex.compile(r"^[（(]?\s*(?:(?:金[额額])?[单單]位\s*[:：])?\s*(?:万元|萬元|元)\s*[)）]?$")
 MIN_HEADER = 3  # column labels in a row that make it a header
-MAX_WRAPS, WRAP_PART = 4, 6  # a label cut by wraps: at most this many parts of at most this many characters
+MAX_WRAPS, WRAP_PART = 4, 8  # a label cut by wraps: at most this many parts of at most this many characters
 
 
 @dataclass(slots=True)
@@ -52,10 +52,10 @@ class _Stream:
 
     def is_word(self, text: str) -> bool:
         """A label of any kind or a taxonomy name, exactly."""
-        return self.catalog.is_row_label(text) or bool(self.catalog.taxonomy(text))
+        return self.catalog.is_row_label(text) or bool(self.catalog.taxonomy(text)) or bool(YEAR.match(text))
 
     def rejoined(self, tokens: list[Token]) -> list[Token]:
-        """Labels a wrap cut at its space (`绩效 指标`, `年度 总体 目标`) made whole again."""
+        """Labels and years a wrap cut at its space (`绩效 指标`, `(2022 年度)`) made whole again."""
         out: list[Token] = []
         i = 0
         while i < len(tokens):
