@@ -158,6 +158,8 @@ class Catalog:
         if not text or len(text) > 4 * self.title_line_max or not TITLE_MARKS.search(text):
             return None
         filled = [t for _, t in row.filled()]
+        if sum(1 for cell in filled if len(cell) > 2) > 2 + len(self.title_extras):  # a header or body row
+            return None
         if len(filled) > 2 and self.title_extras:
             filled = [t for t in filled if not any(p.search(t) for p in self.title_extras)]
             text = "".join(filled)

@@ -81,13 +81,13 @@ FIT_COLUMNS = ("level1", "level2", "level3", "weight", "score", "note")
 
 def _spots(cols: dict[str, int]) -> tuple[int, ...]:
     """The columns a fit reads (-1 for one the header lacks), then the table's first and last."""
-    return (*(cols.get(k, -1) for k in FIT_COLUMNS), min(cols.values()), max(cols.values()))
+    return (*[cols.get(k, -1) for k in FIT_COLUMNS], min(cols.values()), max(cols.values()))
 
 
 def _fit(facts: _Facts, spots: tuple[int, ...], shift: int) -> float:
     """How well the row reads when shifted by `shift` columns; higher is better."""
     cells, n = facts.cells, len(facts.cells)
-    l1, l2, l3, weight, score, note, first, last = (s + shift if s >= 0 else -1 for s in spots)
+    l1, l2, l3, weight, score, note, first, last = [s + shift if s >= 0 else -1 for s in spots]
 
     def filled(i: int) -> bool:
         return 0 <= i < n and bool(cells[i])

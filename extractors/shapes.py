@@ -28,7 +28,6 @@ from extractors.flattened import Token, tokens_to_rows
 from extractors.text import clean_cell
 
 SPACES = regex.compile(r"(?: |\u3000|\u00a0){2,}")
-_WIDE = (" ", "\u3000", "\xa0", "\r", "\f", "\v")
 PIPE_RULE = regex.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 FLAT_MIN_LENGTH = 80  # a flattened form is longer than any table row
 FLAT_MIN_LABELS = 4  # distinct row labels a flattened line holds (项目名称, 主管部门, 年度资金总额, 总分, …)
@@ -55,7 +54,8 @@ def split_pipes(text: str) -> list[str]:
 
 def split_tabs(text: str) -> list[str]:
     cells = text.split("\t")
-    return [clean_cell(c) for c in cells] if any(w in text for w in _WIDE) else cells
+    wide = " " in text or "\u3000" in text or "\xa0" in text or "\r" in text or "\f" in text or "\v" in text
+    return [clean_cell(c) for c in cells] if wide else cells
 
 
 def split_spaces(text: str) -> list[str]:
