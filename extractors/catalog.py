@@ -236,15 +236,10 @@ class Catalog:
         if self.forced is not None or len(self.families) == 1:
             return self.primary
         hits = [0] * len(self.families)
-        seen: set[str] = set()
-        for row in rows:
-            for text in row.cells:
-                if not text or text in seen:
-                    continue
-                seen.add(text)
-                if len(text) <= MAX_LABEL_LENGTH and not text[0].isdigit():
-                    for i in self._owners.get(text) or self.owners(text):
-                        hits[i] += 1
+        for text in {text for row in rows for text in row.cells}:
+            if text and len(text) <= MAX_LABEL_LENGTH and not text[0].isdigit():
+                for i in self._owners.get(text) or self.owners(text):
+                    hits[i] += 1
         if title is not None and title.family is not None:  # a title several families print adds to each
             for i, f in enumerate(self.families):
                 hits[i] += TITLE_WEIGHT if label_key(title.title) in f.titles else 0

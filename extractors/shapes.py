@@ -145,7 +145,8 @@ def _continues_flat(lines: list[Line], j: int, catalog: Catalog) -> bool:
 
 def lines_to_rows(texts: list[str], catalog: Catalog | None = None) -> list[Row]:
     """One row per table row, whatever shape each block of lines has; rows keep their file line."""
-    if all("\t" in t for t in texts if t.strip()):  # a tab dump throughout: rows as they stand
-        return [Row(cells=split_tabs(t), line=n) for n, t in enumerate(texts, start=1) if t.strip()]
+    filled = [(n, t) for n, t in enumerate(texts, start=1) if t and not t.isspace()]
+    if all("\t" in t for _, t in filled):  # a tab dump throughout: rows as they stand
+        return [Row(cells=split_tabs(t), line=n) for n, t in filled]
     lines = [Line(n, t) for n, t in enumerate(texts, start=1)]
     return list(_rows(lines, catalog or load_catalog()))
