@@ -18,12 +18,14 @@ from extractors.text import clean_cell
 
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOM_STARTS = {bom[0] for bom, _ in BOMS}
 # What charset-normalizer may name that we read; any other encoding is named in the reason.
 READABLE = {"utf_8", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be",
             "gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950"}
 MAX_CELL_LINES = 50  # a quoted CSV cell spanning more lines than this lacks its closing quote
 READS = "UTF-8, UTF-16, GB18030/GBK and Big5"
 SAMPLE_BYTES = 65536
+GB_SAMPLE_CHARS = 8192
 MIN_GB2312_SHARE = 0.9  # GB18030 text is taken as it decodes when this share of its Chinese is GB2312
 _SPACES = regex.compile(r"(?: |\u3000){2,}")
 _CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f]")
@@ -34,12 +36,13 @@ def decode_text(data: bytes, *, file: str = "") -> str:
     else what charset-normalizer detects (UTF-16 without BOM, Big5, …), if it is one we read."""
     if not data.strip():
         raise UnreadableFile("empty file", file=file)
-    encoding = next((name for bom, name in BOMS if data.startswith(bom)), "")
+    encoding = next((name for bom, name in BOMS if data.startswith(bom)), "") if data[0] in _BOM_STARTS else ""
     sample = data[:SAMPLE_BYTES]
-    if not encoding and _utf16_zeros(sample):
+    zeros = sample.count(0)
+    if not encoding and zeros and _utf16_zeros(sample):
         encoding = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
     if not encoding:
-        if sample.count(0) or _control_share(sample.decode("latin-1")) > 0.01:
+        if zeros or _control_share(sample.decode("latin-1")) > 0.01:
             raise UnreadableFile("binary content, not a text dump", file=file)
         text = _utf8_or_gb(data)
         if text is not None:
@@ -74,7 +77,7 @@ def _utf8_or_gb(data: bytes) -> str | None:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         return None
-    sample = text[:SAMPLE_BYTES]
+    sample = text[:GB_SAMPLE_CHARS]
     ascii_count = len(sample.encode("ascii", "ignore"))
     wide = len(sample) - ascii_count
     common = (len(sample.encode("gb2312", "ignore")) - ascii_count) / 2

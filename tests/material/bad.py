@@ -85,6 +85,9 @@ def wrap_to_width(text: str, font: ImageFont.FreeTypeFont, width: float) -> list
 
 # -- hostile files: built byte by byte at test time, a few MB at most on disk ------------------------
 
+LINE = b"A line of text long enough to be a text layer"
+
+
 def raw_pdf(path: Path, objects: list[bytes], *, trailer: bytes = b"/Root 1 0 R") -> Path:
     """A PDF of the given object bodies (object 1 first), with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
@@ -150,8 +153,9 @@ def bomb_pdf(path: Path, *, decoded: int = 5 << 30) -> Path:
 
 
 def xobject_loop_pdf(path: Path) -> Path:
-    """A page that draws a form XObject that draws itself."""
-    return one_page_pdf(path, b"/X0 Do", resources=b"<< /XObject << /X0 5 0 R >> >>", extra=[
+    """A page with a line of text that draws a form XObject that draws itself."""
+    return one_page_pdf(path, b"BT /F1 12 Tf 72 720 Td (%s) Tj ET /X0 Do" % LINE,
+                        resources=b"<< /XObject << /X0 5 0 R >> /Font << /F1 6 0 R >> >>", extra=[
         stream(b"BT /F1 12 Tf 72 72 Td (loop) Tj ET /X0 Do",
                b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] "
                b"/Resources << /XObject << /X0 5 0 R >> /Font << /F1 6 0 R >> >>"),
@@ -221,4 +225,17 @@ def png_claiming(path: Path, width: int, height: int, *, bits: int = 1, rows: in
     body = b"".join(packer.compress(row) for _ in range(written)) + packer.flush()
     header = struct.pack(">IIBBBBB", width, height, bits, 0, 0, 0, 0)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+    return path
+
+
+def unknown_filter_pdf(path: Path) -> Path:
+    """One page whose content stream is compressed with a filter no reader knows."""
+    return one_page_pdf(path, b"BT ET", content_filter=b"/Filter /NoSuchDecode")
+
+
+def sparse_file(path: Path, size: int, head: bytes = b"") -> Path:
+    """A file of `size` bytes that takes almost no disk: `head`, then a hole the size of the rest."""
+    with path.open("wb") as handle:
+        handle.write(head)
+        handle.truncate(size)
     return path
