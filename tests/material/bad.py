@@ -86,6 +86,8 @@ def wrap_to_width(text: str, font: ImageFont.FreeTypeFont, width: float) -> list
 # -- hostile files: built byte by byte at test time, a few MB at most on disk ------------------------
 
 LINE = b"A line of text long enough to be a text layer"
+TEXT = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % LINE
+HELVETICA = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
 
 
 def raw_pdf(path: Path, objects: list[bytes], *, trailer: bytes = b"/Root 1 0 R") -> Path:
@@ -164,43 +166,44 @@ def xobject_loop_pdf(path: Path) -> Path:
 
 
 def page_tree_loop_pdf(path: Path) -> Path:
-    """A page tree whose node lists itself among its kids, beside one real page."""
+    """A page tree whose node lists itself among its kids, beside one page with a line of text."""
     return raw_pdf(path, [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R 2 0 R 5 0 R] /Count 2 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /Contents 4 0 R >>",
-        stream(b"0 0 m 100 100 l S"),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources %s /Contents 4 0 R >>" % HELVETICA,
+        stream(TEXT),
         b"<< /Type /Pages /Parent 2 0 R /Kids [5 0 R 2 0 R] /Count 1 >>",
     ])
 
 
 def deep_nesting_pdf(path: Path, *, depth: int = 100_000) -> Path:
-    """Arrays nested `depth` deep, once in the page's content stream and once as a page attribute."""
+    """Arrays nested `depth` deep, in the content stream before a line of text and as a page attribute."""
     nested = b"[" * depth + b"]" * depth
     return raw_pdf(path, [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /Contents 4 0 R /Deep 5 0 R >>",
-        stream(nested + b" pop"),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources %s /Contents 4 0 R /Deep 5 0 R >>"
+        % HELVETICA,
+        stream(nested + b" pop " + TEXT),
         nested,
     ])
 
 
-def many_pages_pdf(path: Path, *, pages: int = 2000, content: bytes = b"0 0 m 100 100 l S") -> Path:
-    """`pages` pages sharing one content stream: a long document in a small file."""
+def many_pages_pdf(path: Path, *, pages: int = 2000, content: bytes = TEXT, resources: bytes = HELVETICA) -> Path:
+    """`pages` pages sharing one content stream (a line of text): a long document in a small file."""
     first_page = 4
     kids = b" ".join(b"%d 0 R" % (first_page + n) for n in range(pages))
     return raw_pdf(path, [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
         stream(content),
-        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /Contents 3 0 R >>"] * pages,
+        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources %s /Contents 3 0 R >>" % resources] * pages,
     ])
 
 
 def blank_scan_pdf(path: Path, *, pages: int = 20) -> Path:
     """A scan of blank sheets: pages with no text layer and nothing drawn."""
-    return many_pages_pdf(path, pages=pages, content=b"")
+    return many_pages_pdf(path, pages=pages, content=b"", resources=b"<< >>")
 
 
 def huge_image_pdf(path: Path, *, side: int = 100_000) -> Path:
