@@ -53,7 +53,11 @@ class Limits(BaseModel):
                                  description="pixels of a scanned page rendered for recognition")
     max_image_pixels: int = Field(80_000_000, ge=1_000_000, le=2_000_000_000,
                                   description="pixels per image, from its header, before decoding")
-    max_stream_bytes: Bytes = Field(16 * MiB, ge=MiB, le=1 << 40, description="one PDF stream, inflated")
+    max_stream_bytes: Bytes = Field(64 * MiB, ge=MiB, le=1 << 40,
+                                    description="one PDF stream, inflated (a whole embedded CJK font is 10–20 MiB)")
+    max_content_bytes: Bytes = Field(4 * MiB, ge=64 << 10, le=1 << 40,
+                                     description="a PDF page's drawing instructions, inflated, before they are parsed "
+                                                 "(a dense form page has about 0.1 MiB; pdfminer parses ~1 MiB/s)")
     max_decoded_bytes: Bytes = Field(512 * MiB, ge=MiB, le=1 << 40,
                                      description="all PDF streams of one file, inflated")
     max_seconds: float = Field(600, gt=0, le=86_400, description="seconds per file (enforced by the run)")
@@ -148,6 +152,21 @@ def check_page_pixels(width: float, height: float, page: int, *, dpi: float, fil
     if columns * rows > limits.max_page_pixels:
         raise over(limits, "max_page_pixels", f"page {page} is {columns:,}×{rows:,} pixels at {dpi:g} dpi",
                    file=file, unit="-pixel")
+
+
+def check_page_content(page: Any, number: int, *, file: str = "", limits: Limits | None = None) -> None:
+    """A PDF page's content streams, inflated (within the stream limits) but not yet parsed.
+
+    pdfminer parses drawing instructions at about a megabyte a second, so a page of millions of
+    operands is rejected here rather than parsed for minutes.
+    """
+    from pdfminer.pdftypes import resolve1, stream_value
+
+    limits = limits or Limits.from_env()
+    size = sum(len(stream_value(part).get_data()) for part in resolve1(page.page_obj.contents) or [])
+    if size > limits.max_content_bytes:
+        raise over(limits, "max_content_bytes", f"page {number}'s drawing instructions are {size_text(size)}",
+                   file=file, unit="bytes")
 
 
 def check_image_pixels(width: int, height: int, *, file: str = "", limits: Limits | None = None) -> None:

@@ -17,7 +17,7 @@ import pdfplumber
 from extractors import inflate
 from extractors.cells import Grid, Row
 from extractors.exceptions import FileRejected, UnreadableFile, as_file_error, unwrapped
-from extractors.limits import check_page_pixels, check_page_points, check_pdf_pages
+from extractors.limits import check_page_content, check_page_pixels, check_page_points, check_pdf_pages
 from extractors.text import clean_cell
 
 MIN_TEXT_CHARS = 20        # a page with fewer characters than this has no usable text layer
@@ -119,6 +119,7 @@ def read_pdf_grid(path: Path, *, dpi: int = RENDER_DPI, workers: int = 2) -> Gri
         for number, page in enumerate(pdf.pages, start=1):
             try:
                 check_page_points(page.width, page.height, number, file=path.name)
+                check_page_content(page, number, file=path.name)
                 if has_text_layer(page):
                     by_page[number] = page_to_rows(page, number)
                 else:

@@ -154,6 +154,12 @@ def bomb_pdf(path: Path, *, decoded: int = 5 << 30) -> Path:
     return one_page_pdf(path, zlib_bomb(decoded), content_filter=b"/Filter /FlateDecode")
 
 
+def operand_flood_pdf(path: Path, *, decoded: int = 16 << 20) -> Path:
+    """One page whose content stream, a few KB compressed, is `decoded` bytes of "0 0 0 …" (millions of
+    operands, no operator): within the stream limit, but minutes of parsing."""
+    return one_page_pdf(path, zlib_bomb(decoded, fill=b"0 "), content_filter=b"/Filter /FlateDecode")
+
+
 def xobject_loop_pdf(path: Path) -> Path:
     """A page with a line of text that draws a form XObject that draws itself."""
     return one_page_pdf(path, b"BT /F1 12 Tf 72 720 Td (%s) Tj ET /X0 Do" % LINE,
