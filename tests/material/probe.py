@@ -2,7 +2,7 @@
 
 `python -m tests.material.probe FILE` prints one JSON line: the outcome (`read`, a project error's
 class, or `internal` for any other exception), its reason, the seconds `read_grid` took and the
-process's peak resident memory. Tests run it in a subprocess so each file's memory is its own.
+process's peak resident memory (VmHWM). Tests run it in a subprocess so each file's memory is its own.
 """
 
 from __future__ import annotations
@@ -30,7 +30,18 @@ def probe(path: Path) -> dict[str, Any]:
         outcome, reason, rows, pages = "internal", f"{type(exc).__name__}: {exc}".splitlines()[0], 0, 0
     return {"file": path.name, "outcome": outcome, "reason": reason, "rows": rows, "pages": pages,
             "seconds": round(time.perf_counter() - start, 2),
-            "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+            "peak_mib": round(peak_resident_kib() / 1024)}
+
+
+def peak_resident_kib() -> int:
+    """This process's peak resident memory since it began (VmHWM). `ru_maxrss` is no use here: it keeps
+    the parent's peak across fork and exec, so a probe started from a large test process reads high."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def probe_in_subprocess(path: Path, *, env: dict[str, str] | None = None, timeout: float = 300) -> dict[str, Any]:
