@@ -17,6 +17,7 @@ import pdfplumber
 from extractors import inflate
 from extractors.cells import Grid, Row
 from extractors.exceptions import FileRejected, UnreadableFile, as_file_error, unwrapped
+from extractors.inputs.words import Columns, words_page_to_rows
 from extractors.limits import check_page_content, check_page_pixels, check_page_points, check_pdf_pages
 from extractors.text import clean_cell
 
@@ -63,15 +64,22 @@ def _outside_rows(page: Any, tables: list[Any], page_number: int) -> list[tuple[
     return rows
 
 
-def page_to_rows(page: Any, page_number: int, *, table_settings: dict[str, Any] | None = None) -> list[Row]:
-    """A text-layer page to rows in reading order (top to bottom)."""
+def page_to_rows(page: Any, page_number: int, *, table_settings: dict[str, Any] | None = None,
+                 columns: Columns | None = None) -> tuple[list[Row], Columns | None]:
+    """A text-layer page to rows in reading order (top to bottom): a ruled table by its cells,
+    a table without rules (or with horizontal ones only) from its words' positions, with
+    `columns` those of the document's last such page (returned, updated, for the next)."""
     tables = page.find_tables(table_settings or TABLE_SETTINGS)
-    placed = [r for t in tables for r in _table_rows(t, page_number)] + _outside_rows(page, tables, page_number)
+    unruled = None if tables else words_page_to_rows(page, page_number, previous=columns)
+    if unruled is not None:
+        placed, columns = unruled
+    else:
+        placed = [r for t in tables for r in _table_rows(t, page_number)] + _outside_rows(page, tables, page_number)
     placed.sort(key=lambda item: item[0])
     rows = [row for _, row in placed]
     for number, row in enumerate(rows, start=1):
         row.line = number
-    return rows
+    return rows, columns
 
 
 def _open(path: Path) -> Any:
@@ -115,13 +123,14 @@ def read_pdf_grid(path: Path, *, dpi: int = RENDER_DPI, workers: int = 2) -> Gri
     pdf = _open(path)
     by_page: dict[int, list[Row]] = {}
     scanned = []
+    columns = None
     try:
         for number, page in enumerate(pdf.pages, start=1):
             try:
                 check_page_points(page.width, page.height, number, file=path.name)
                 check_page_content(page, number, file=path.name)
                 if has_text_layer(page):
-                    by_page[number] = page_to_rows(page, number)
+                    by_page[number], columns = page_to_rows(page, number, columns=columns)
                 else:
                     check_page_pixels(page.width, page.height, number, dpi=dpi, file=path.name)
                     scanned.append(number)
