@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class SelfevalError(Exception):
     """Base of the project's errors; `str()` is one line a user can act on."""
@@ -84,18 +86,23 @@ def unwrapped(exc: BaseException) -> BaseException:
 
 
 def _failing_library(exc: BaseException) -> str | None:
-    """The installed package whose code raised `exc`, or None when it was raised in ours."""
+    """The installed package whose code raised `exc`, or None when it was raised in ours.
+
+    The innermost frame that is not the standard library's decides: one in this project's source
+    is ours; any other (site-packages, or a compiled module such as lxml's `parser.pxi`) is the
+    library's, named by its top-level module.
+    """
     import sysconfig
 
-    stdlib = sysconfig.get_paths()["stdlib"]
+    stdlib, ours = sysconfig.get_paths()["stdlib"], str(Path(__file__).resolve().parent.parent)
     tb, frames = exc.__traceback__, []
     while tb is not None:
-        frames.append(tb.tb_frame.f_code.co_filename)
+        frames.append((tb.tb_frame.f_code.co_filename, str(tb.tb_frame.f_globals.get("__name__", ""))))
         tb = tb.tb_next
-    for filename in reversed(frames):
-        if filename.startswith(("<", stdlib)) and "-packages" not in filename:
+    for filename, module in reversed(frames):
+        if "-packages/" not in filename and filename.startswith(("<", stdlib)):
             continue
-        if "-packages/" in filename:
-            return filename.split("-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
-        return None
+        if "-packages/" not in filename and filename.startswith(ours):
+            return None
+        return module.split(".")[0] or filename
     return None

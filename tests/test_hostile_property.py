@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from extractors.exceptions import SelfevalError
 from extractors.family import load_family
-from extractors.inputs import read_grid
+from extractors.inputs import READERS, read_grid
 from extractors.rebuild import segment_to_form
 from extractors.segment import rows_to_segments
 from schemas.checks import form_to_flags
@@ -74,7 +74,7 @@ def mutated(draw: st.DrawFn, source: bytes, *, edits: int = 8) -> bytes:
 
 
 @SETTINGS
-@given(st.binary(max_size=4096), st.sampled_from([".txt", ".csv", ".tsv", ".pdf", ".png", ".jpg"]))
+@given(st.binary(max_size=4096), st.sampled_from(sorted(READERS)))
 def test_random_bytes_of_any_kind_raise_only_our_errors(data, suffix):
     through_every_stage(data, f"random{suffix}")
 
@@ -95,3 +95,41 @@ def test_truncated_or_damaged_pdfs_raise_only_our_errors(data):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("extractors.ocr.recognise_pages", lambda images, page_numbers, **_: [[] for _ in images])
         through_every_stage(data, "form.pdf")
+
+
+def office_files() -> dict[str, bytes]:
+    """The first gold form as a workbook and as a Word document."""
+    from tests.material import load_gold_forms
+    from tests.material.office import forms_to_docx, forms_to_xlsx
+
+    with tempfile.TemporaryDirectory() as folder:
+        forms_to_xlsx(load_gold_forms()[:1], Path(folder) / "form.xlsx")
+        forms_to_docx(load_gold_forms()[:1], Path(folder) / "form.docx")
+        return {p.suffix: p.read_bytes() for p in Path(folder).iterdir()}
+
+
+OFFICE = office_files()
+
+
+@st.composite
+def mutated_inside(draw: st.DrawFn, suffix: str) -> bytes:
+    """A workbook or document, zipped intact, with one of its XML parts damaged."""
+    import io
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(OFFICE[suffix]))
+    names = source.namelist()
+    victim = draw(st.sampled_from([n for n in names if n.endswith(".xml")]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in names:
+            data = source.read(name)
+            target.writestr(name, draw(mutated(data, edits=6)) if name == victim else data)
+    return out.getvalue()
+
+
+@SETTINGS
+@given(st.sampled_from([".xlsx", ".docx"]).flatmap(lambda suffix: st.tuples(st.just(suffix), mutated_inside(suffix))))
+def test_workbooks_and_documents_with_damaged_parts_raise_only_our_errors(case):
+    suffix, data = case
+    through_every_stage(data, f"form{suffix}")
