@@ -60,6 +60,10 @@ class Limits(BaseModel):
                                                  "(a dense form page has about 0.1 MiB; pdfminer parses ~1 MiB/s)")
     max_decoded_bytes: Bytes = Field(512 * MiB, ge=MiB, le=1 << 40,
                                      description="all PDF streams of one file, inflated")
+    max_sheet_cells: int = Field(2_000_000, ge=1000, le=20_000_000_000,
+                                 description="cells of a spreadsheet's used range, before it is read")
+    max_unzipped_bytes: Bytes = Field(256 * MiB, ge=MiB, le=1 << 40,
+                                      description="a zip-based file's (.xlsx, .docx) parts, unzipped, by its directory")
     max_seconds: float = Field(600, gt=0, le=86_400, description="seconds per file (enforced by the run)")
     max_worker_rss: Bytes = Field(2048 * MiB, ge=256 * MiB, le=1 << 40,
                                   description="resident memory per worker (enforced by the run)")
@@ -117,11 +121,41 @@ def size_text(count: float) -> str:
 # -- the checks, each called with one line before the step it guards ---------------------------------
 
 def check_file_size(path: Path, limits: Limits | None = None) -> None:
-    """Any file: its size on disk before a reader opens it."""
+    """Any file: its size on disk before a reader opens it, and a zip's parts as its directory lists them.
+
+    Python's zipfile inflates a part no further than the size the directory gives it, so checking
+    those sizes bounds what a workbook or document can unzip to.
+    """
     limits = limits or Limits.from_env()
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise over(limits, "max_file_bytes", f"the file is {size_text(size)}", file=path.name, unit="bytes")
+    unzipped = _unzipped_size(path)
+    if unzipped > limits.max_unzipped_bytes:
+        raise over(limits, "max_unzipped_bytes", f"the file's zipped parts unzip to {size_text(unzipped)}",
+                   file=path.name, unit="bytes")
+
+
+def _unzipped_size(path: Path) -> int:
+    """The sum of a zip's parts' sizes from its directory; 0 for a file that is no zip."""
+    import zipfile
+
+    with path.open("rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            return 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0  # the reader names the damage
+
+
+def check_sheet_cells(rows: int, columns: int, sheet: str, *, file: str = "", limits: Limits | None = None) -> None:
+    """A sheet's used range (A1 to its last cell), before its cells are read one by one."""
+    limits = limits or Limits.from_env()
+    if rows * columns > limits.max_sheet_cells:
+        raise over(limits, "max_sheet_cells", f"sheet {sheet!r} spans {rows:,} rows × {columns:,} columns",
+                   file=file, unit="-cell")
 
 
 def read_text_bytes(path: Path, limits: Limits | None = None) -> bytes:

@@ -51,6 +51,9 @@ REJECTED: list[tuple[str, Callable[[Path], Path], str, str, int]] = [
      "a text dump of 190.7 MiB, over the 64 MiB limit (SELFEVAL_MAX_TEXT_BYTES)", 300),
     ("file-300MB.pdf", lambda p: bad.sparse_file(p, 300 << 20, WQY.read_bytes()), "LimitExceeded",
      "the file is 300 MiB, over the 256 MiB limit (SELFEVAL_MAX_FILE_BYTES)", 300),
+    # still running after 120 s: openpyxl walks A1:XFD1048576
+    ("sparse.xlsx", bad.sparse_xlsx, "LimitExceeded", "sheet 'Sheet' spans 1,048,576 rows × 16,384 columns, "
+     "over the 2,000,000-cell limit (SELFEVAL_MAX_SHEET_CELLS)", 300),
     ("unknown-filter.pdf", bad.unknown_filter_pdf, "UnreadableFile",
      "PDF page 1: damaged, or uses a feature pdfminer cannot read (PDFNotImplementedError", 300),
     ("encrypted.pdf", lambda p: bad.encrypted_pdf(bad_forms(), p), "UnreadableFile",
@@ -71,6 +74,15 @@ def test_a_hostile_file_is_rejected_naming_why_in_bounded_memory(tmp_path, name,
     assert (result["outcome"], result["file"]) == (outcome, name), result
     assert reason in result["reason"]
     assert result["peak_mib"] < peak_mib, result
+
+
+def test_a_zip_bomb_workbook_is_rejected_by_its_directory_before_it_is_unzipped(tmp_path):
+    """300 MiB of padding took 406 MiB to read; the limit is lowered here so the bomb stays small."""
+    env = {**os.environ, "SELFEVAL_MAX_UNZIPPED_BYTES": "16M"}
+    result = probe_in_subprocess(bad.zip_bomb_xlsx(tmp_path / "bomb.xlsx", padding=32 << 20), env=env)
+    assert (result["outcome"], result["reason"]) == (
+        "LimitExceeded", "the file's zipped parts unzip to 32 MiB, over the 16 MiB limit (SELFEVAL_MAX_UNZIPPED_BYTES)")
+    assert result["peak_mib"] < 200, result
 
 
 # Files a reader gets through: the loops end, the nesting is parsed (each page has a line of text,

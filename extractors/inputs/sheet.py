@@ -19,6 +19,7 @@ from typing import Any
 from extractors.cells import Grid, Row
 from extractors.exceptions import UnreadableFile
 from extractors.inputs.numfmt import display_value
+from extractors.limits import check_sheet_cells
 from extractors.text import clean_cell
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls, or an encrypted .xlsx, starts so
@@ -43,6 +44,7 @@ def sheet_rows(values: Iterable[list[str]], *, sheet: str, number: int, first_ro
 
 def _xlsx_sheet_values(ws: Any) -> Iterable[list[str]]:
     """openpyxl rows from A1; a cell a merged range covers is a `MergedCell` without a value."""
+    check_sheet_cells(ws.max_row, ws.max_column, ws.title)
     for row in ws.iter_rows(min_row=1, min_col=1):
         yield [text_of(cell.value, cell.number_format) if cell.value is not None else "" for cell in row]
 
@@ -79,6 +81,7 @@ def _blank_merged(values: list[list[Any]], ranges: Iterable[Any], first: tuple[i
 
 def _xls_sheet_values(sheet: Any) -> tuple[list[list[str]], int]:
     """calamine rows from A1 (with blanks before the used area) and the sheet row of the first."""
+    check_sheet_cells(sheet.total_height, sheet.total_width, sheet.name)
     values = sheet.to_python(skip_empty_area=False)
     _blank_merged(values, sheet.merged_cell_ranges or [], (0, 0))
     return [[text_of(v) if v not in (None, "") else "" for v in row] for row in values], 1

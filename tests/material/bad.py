@@ -237,3 +237,42 @@ def sparse_file(path: Path, size: int, head: bytes = b"") -> Path:
         handle.write(head)
         handle.truncate(size)
     return path
+
+
+def sparse_xlsx(path: Path) -> Path:
+    """A workbook of two cells, A1 (the title) and XFD1048576, the last cell a sheet can have: 5 KB
+    on disk, 17 billion cells to a reader that walks the used range."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "财政项目支出绩效自评表"
+    workbook.active["XFD1048576"] = "x"
+    workbook.save(path)
+    return path
+
+
+def zip_bomb_xlsx(path: Path, *, padding: int = 300 << 20) -> Path:
+    """A real workbook whose sheet XML is padded with `padding` bytes of white space before its end
+    tag: a few hundred KB zipped, hundreds of MB to parse. Written a megabyte at a time."""
+    import zipfile
+
+    import openpyxl
+
+    plain = path.with_suffix(".plain.xlsx")
+    workbook = openpyxl.Workbook()
+    workbook.active["A1"] = "财政项目支出绩效自评表"
+    workbook.save(plain)
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename != "xl/worksheets/sheet1.xml":
+                target.writestr(info.filename, data)
+                continue
+            head, end = data.rsplit(b"</worksheet>", 1)
+            with target.open(info.filename, "w", force_zip64=True) as part:
+                part.write(head)
+                for _ in range(padding >> 20):
+                    part.write(b" " * (1 << 20))
+                part.write(b"</worksheet>" + end)
+    plain.unlink()
+    return path
