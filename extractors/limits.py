@@ -23,6 +23,7 @@ from extractors.exceptions import LimitExceeded, SettingsError
 
 ENV_PREFIX = "SELFEVAL_"
 MiB = 1 << 20
+TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".html", ".htm")  # read whole into memory, ~15× their size
 _UNITS = {"": 1, "K": 1 << 10, "M": MiB, "G": 1 << 30}
 
 
@@ -46,7 +47,7 @@ class Limits(BaseModel):
 
     max_file_bytes: Bytes = Field(256 * MiB, ge=1, le=1 << 40, description="bytes per file, before reading")
     max_text_bytes: Bytes = Field(64 * MiB, ge=1, le=1 << 40,
-                                  description="bytes per text dump (its rows take about 15× that in memory)")
+                                  description="bytes per text dump or web page (read, they take ~15× that in memory)")
     max_pdf_pages: int = Field(1000, ge=1, le=1_000_000, description="pages per PDF, before parsing them")
     max_page_pt: float = Field(5000.0, ge=72, le=14_400, description="a page's longer side in points (1/72 inch)")
     max_page_pixels: int = Field(60_000_000, ge=1_000_000, le=2_000_000_000,
@@ -130,6 +131,8 @@ def check_file_size(path: Path, limits: Limits | None = None) -> None:
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise over(limits, "max_file_bytes", f"the file is {size_text(size)}", file=path.name, unit="bytes")
+    if path.suffix.lower() in TEXT_SUFFIXES and size > limits.max_text_bytes:
+        raise over(limits, "max_text_bytes", f"the file is {size_text(size)}", file=path.name, unit="bytes")
     unzipped = _unzipped_size(path)
     if unzipped > limits.max_unzipped_bytes:
         raise over(limits, "max_unzipped_bytes", f"the file's zipped parts unzip to {size_text(unzipped)}",

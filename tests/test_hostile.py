@@ -48,7 +48,9 @@ REJECTED: list[tuple[str, Callable[[Path], Path], str, str, int]] = [
      "the image is 10,000×10,000 pixels, over the 80,000,000-pixel limit (SELFEVAL_MAX_IMAGE_PIXELS)", 300),
     # 3.3 GiB resident, 38 s
     ("text-200MB.txt", lambda p: bad.sparse_file(p, 200_000_000, SEED.read_bytes()), "LimitExceeded",
-     "a text dump of 190.7 MiB, over the 64 MiB limit (SELFEVAL_MAX_TEXT_BYTES)", 300),
+     "the file is 190.7 MiB, over the 64 MiB limit (SELFEVAL_MAX_TEXT_BYTES)", 300),
+    ("page-100MB.html", lambda p: bad.sparse_file(p, 100 << 20, b"<html><body>"), "LimitExceeded",
+     "the file is 100 MiB, over the 64 MiB limit (SELFEVAL_MAX_TEXT_BYTES)", 300),
     ("file-300MB.pdf", lambda p: bad.sparse_file(p, 300 << 20, WQY.read_bytes()), "LimitExceeded",
      "the file is 300 MiB, over the 256 MiB limit (SELFEVAL_MAX_FILE_BYTES)", 300),
     # still running after 120 s: openpyxl walks A1:XFD1048576

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extractors.exceptions import LimitExceeded, SettingsError
-from extractors.limits import Limits, check_page_points, env_name
+from extractors.limits import Limits, check_page_points, env_name, read_text_bytes
 
 
 def test_defaults_need_no_environment():
@@ -51,3 +51,11 @@ def test_a_reason_names_the_limit_its_value_and_its_setting():
     assert str(info.value) == "big.pdf: page 1 is 20000×20000 pt, over the 5000 pt limit (SELFEVAL_MAX_PAGE_PT)"
     assert info.value.limit == "SELFEVAL_MAX_PAGE_PT"
     check_page_points(14_000, 9_000, 1, limits=Limits(max_page_pt=14_400))  # under a raised limit: no error
+
+
+def test_a_text_dump_is_read_no_further_than_its_limit(tmp_path):
+    path = tmp_path / "long.txt"
+    path.write_bytes("项目名称\t示例\n".encode() * 200)
+    assert read_text_bytes(path, Limits(max_text_bytes=path.stat().st_size)) == path.read_bytes()
+    with pytest.raises(LimitExceeded, match=r"a text dump of 3\.\d KiB, over the 1,000 bytes limit"):
+        read_text_bytes(path, Limits(max_text_bytes=1000))
