@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from extractors.exceptions import LimitExceeded, SettingsError
+from extractors.exceptions import LimitExceeded, SettingsError, UnreadableFile
 
 ENV_PREFIX = "SELFEVAL_"
 MiB = 1 << 20
@@ -122,13 +122,16 @@ def size_text(count: float) -> str:
 # -- the checks, each called with one line before the step it guards ---------------------------------
 
 def check_file_size(path: Path, limits: Limits | None = None) -> None:
-    """Any file: its size on disk before a reader opens it, and a zip's parts as its directory lists them.
+    """Any file: its size on disk (none is empty) before a reader opens it, and a zip's parts as its
+    directory lists them.
 
     Python's zipfile inflates a part no further than the size the directory gives it, so checking
     those sizes bounds what a workbook or document can unzip to.
     """
     limits = limits or Limits.from_env()
     size = path.stat().st_size
+    if size == 0:
+        raise UnreadableFile("empty file (0 bytes)", file=path.name)
     if size > limits.max_file_bytes:
         raise over(limits, "max_file_bytes", f"the file is {size_text(size)}", file=path.name, unit="bytes")
     if path.suffix.lower() in TEXT_SUFFIXES and size > limits.max_text_bytes:
