@@ -45,7 +45,9 @@ def start_pdf_budget(limits: Limits | None = None) -> Budget:
 
 
 def _budget() -> Budget:
-    return _BUDGET.get() or start_pdf_budget()
+    """The current file's count; outside a read (pdfplumber used directly) a fresh one for each stream,
+    so only the per-stream limit applies and nothing adds up across unrelated documents."""
+    return _BUDGET.get() or Budget(Limits.from_env())
 
 
 def _bomb(limits: Limits, field: str, what: str) -> LimitExceeded:

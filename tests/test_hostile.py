@@ -7,14 +7,16 @@ memory asserted is that file's own, imports included (about 90 MiB; 120 MiB with
 
 from __future__ import annotations
 
+import contextvars
 import os
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 
+import pdfplumber
 import pytest
 
-from extractors.exceptions import LimitExceeded, UnreadableFile
+from extractors.exceptions import LimitExceeded, UnreadableFile, unwrapped
 from extractors.inputs import READERS, read_grid
 from tests.conftest import FIXTURES
 from tests.material import bad
@@ -178,3 +180,21 @@ def test_a_zero_byte_file_of_any_kind_is_unreadable_as_empty(tmp_path, suffix):
     with pytest.raises(UnreadableFile) as info:
         read_grid(path)
     assert (info.value.reason, info.value.file) == ("empty file (0 bytes)", path.name)
+
+
+def test_pdfplumber_used_outside_a_read_is_bounded_per_stream_and_never_adds_up(tmp_path, monkeypatch):
+    monkeypatch.setenv("SELFEVAL_MAX_STREAM_BYTES", "1M")
+    monkeypatch.setenv("SELFEVAL_MAX_DECODED_BYTES", "1M")
+    page = pages_of(tmp_path / "one.pdf", [zlib.compress(b"%" + b" " * (900 << 10) + b"\n" + bad.TEXT)])
+    bomb = pages_of(tmp_path / "bomb.pdf", [bad.zlib_bomb(2 << 20)])
+    fresh = contextvars.Context()  # no read_pdf_grid has started a file's count in it
+    assert [fresh.run(chars_on_page_one, page) for _ in range(3)] == [len(bad.LINE)] * 3  # 2.7 MiB in all
+    with pytest.raises(Exception) as info:
+        fresh.run(chars_on_page_one, bomb)
+    assert isinstance(unwrapped(info.value), LimitExceeded)
+    assert "SELFEVAL_MAX_STREAM_BYTES" in unwrapped(info.value).reason
+
+
+def chars_on_page_one(path: Path) -> int:
+    with pdfplumber.open(path) as pdf:
+        return len(pdf.pages[0].chars)
