@@ -119,8 +119,10 @@ def _literal(token: str) -> str:
     return token
 
 
+@lru_cache(maxsize=4096)
 def format_number(value: float, fmt: str | None) -> str:
-    """A number as a cell in format `fmt` shows it; General (or an unknown format) as Excel does."""
+    """A number as a cell in format `fmt` shows it; General (or an unknown format) as Excel does.
+    Remembered: a form's figures repeat (weights, scores, zeros), and printing one is the work."""
     fmt = (fmt or "").strip()
     if not fmt or fmt.lower() == "general" or fmt == "@":
         return general_text(value)

@@ -251,6 +251,18 @@ def sparse_xlsx(path: Path) -> Path:
     return path
 
 
+def sparse_xls(path: Path) -> Path:
+    """An old-format workbook of two cells, A1 and IV65536 (its last cell): 6 KB, 16.8 million cells."""
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("表1")
+    sheet.write(0, 0, "财政项目支出绩效自评表")
+    sheet.write(65535, 255, "x")
+    workbook.save(str(path))
+    return path
+
+
 def zip_bomb_xlsx(path: Path, *, padding: int = 300 << 20) -> Path:
     """A real workbook whose sheet XML is padded with `padding` bytes of white space before its end
     tag: a few hundred KB zipped, hundreds of MB to parse. Written a megabyte at a time."""
