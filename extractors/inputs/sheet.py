@@ -24,6 +24,7 @@ from typing import Any
 from extractors.cells import Grid, Row
 from extractors.exceptions import UnreadableFile, UnsupportedFile
 from extractors.inputs.numfmt import display_value
+from extractors.limits import check_sheet_cells
 from extractors.text import clean_cell
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an .xls, or an encrypted .xlsx, starts so
@@ -54,6 +55,7 @@ def sheet_rows(values: Iterable[list[str]], *, sheet: str, number: int, first_ro
 
 def _xlsx_sheet_values(ws: Any) -> Iterable[list[str]]:
     """openpyxl rows from A1; a cell a merged range covers is a `MergedCell` without a value."""
+    check_sheet_cells(ws.max_row, ws.max_column, ws.title)
     for row in ws.iter_rows(min_row=1, min_col=1):
         yield [text_of(cell.value, cell.number_format) if cell.value is not None else "" for cell in row]
 
@@ -114,6 +116,7 @@ def _xls_number_text(ctype: int, value: float, fmt: str | None, datemode: int) -
 
 def _xls_sheet_values(sheet: Any, formats: list[str], datemode: int) -> list[list[str]]:
     """xlrd rows from A1 (blanks before the used area included) as displayed, merged cells blank."""
+    check_sheet_cells(sheet.nrows, sheet.ncols, sheet.name)
     values = []
     for r in range(sheet.nrows):
         line = []
