@@ -23,7 +23,7 @@ NEGATIVE = -1e9
 
 # What an indicator column gains for the cell it takes, and loses left blank.
 EMPTY = {"level1": 0.0, "level2": 0.0, "level3": -3.0, "nature": -0.5, "target": -1.5, "unit": -0.2,
-         "actual": -1.5, "weight": -2.0, "score": -2.0, "note": 0.0}
+         "actual": -1.5, "weight": -4.0, "score": -4.0, "note": 0.0}
 TEXT_COLUMNS = frozenset({"level3", "target", "actual", "note"})
 
 
