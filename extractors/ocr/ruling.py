@@ -108,3 +108,19 @@ def ink_to_rules(ink: np.ndarray, *, h_kernel: float = H_KERNEL, v_kernel: float
     vertical = _open(ink, (1, max(int(height * v_kernel), 15)))
     vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
     return Rules(horizontal, vertical, _segments(horizontal, vertical=False), _segments(vertical, vertical=True))
+
+
+def _touching(mask: np.ndarray, across: np.ndarray, *, reach: int) -> np.ndarray:
+    """The pieces of `mask` that touch a piece of `across` (within `reach` px)."""
+    count, labels = cv2.connectedComponents(mask, connectivity=8)
+    near = cv2.dilate(across, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    keep = np.zeros(count, bool)
+    keep[np.unique(labels[(near > 0) & (mask > 0)])] = True
+    keep[0] = False
+    return np.where(keep[labels], np.uint8(255), np.uint8(0))
+
+
+def rules_to_mask(rules: Rules, *, reach: int = 3) -> np.ndarray:
+    """Where the rules run that meet a rule the other way: a table's lines, not a tall stroke of text."""
+    return cv2.bitwise_or(_touching(rules.horizontal, rules.vertical, reach=reach),
+                          _touching(rules.vertical, rules.horizontal, reach=reach))
