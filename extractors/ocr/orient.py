@@ -39,7 +39,7 @@ LIGHT_WIDTH = 200       # px: the page is shrunk to this width to estimate the p
 LIGHT_KERNEL = 0.06     # of the page width: wider than any character, so the max filter finds paper
 UNEVEN_LIGHT = 24       # grey levels of paper brightness across the page above which it is evened out
 BLOB_CLOSE = 0.5        # of a character's size: the closing that joins a line's characters into one blob
-SPECK = 1 / 400         # of the page width, squared: inked blobs smaller than this are noise
+SPECK = 1 / 800         # of the page's shorter side, squared: inked blobs smaller than this are noise
 SAMPLE_LINES = 12       # lines shown to the direction classifier
 UPSIDE_DOWN = 0.5       # share of those lines it must take for turned 180° to turn the page
 
@@ -106,7 +106,7 @@ def text_only(ink: np.ndarray, rules: ruling.Rules, *, speck: float = SPECK) -> 
     rules_mask = cv2.dilate(ruling.rules_to_mask(rules), np.ones((5, 5), np.uint8))
     text = cv2.bitwise_and(ink, cv2.bitwise_not(rules_mask))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(text, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] < max(3.0, (ink.shape[1] * speck) ** 2)
+    small = stats[:, cv2.CC_STAT_AREA] < max(3.0, (min(ink.shape) * speck) ** 2)
     small[0] = False
     if small.any():
         text[small[labels]] = 0
@@ -180,7 +180,7 @@ class Inked:
 
 def _inked(upright: Upright) -> Inked:
     ink = ruling.to_ink(upright.gray)
-    rules = ruling.ink_to_rules(ink)
+    rules = ruling.ruled_only(ruling.ink_to_rules(ink))
     return Inked(upright, ink, rules, text_only(ink, rules))
 
 

@@ -18,7 +18,7 @@ MIN_SKEW = 0.05            # degrees; less is not worth a resampling
 SKEW_KERNEL = 1 / 30       # of the page width: the pieces of a turned rule that still pass a flat kernel
 LONG_RULE = 1 / 4          # of the page width: rules long enough to measure the skew on
 H_KERNEL = 1 / 25          # of the page width: shorter horizontal strokes are text (a dash, 一)
-V_KERNEL = 1 / 80          # of the page height: shorter vertical strokes are text
+V_KERNEL = 1 / 80          # of the page's longer side: shorter vertical strokes are text
 GAP = 1 / 200              # of the page width: breaks in a rule from noise or JPEG, bridged
 
 
@@ -105,7 +105,7 @@ def ink_to_rules(ink: np.ndarray, *, h_kernel: float = H_KERNEL, v_kernel: float
     bridge = max(int(width * gap), 3)
     horizontal = _open(ink, (max(int(width * h_kernel), 20), 1))
     horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
-    vertical = _open(ink, (1, max(int(height * v_kernel), 15)))
+    vertical = _open(ink, (1, max(int(max(height, width) * v_kernel), 15)))
     vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
     return Rules(horizontal, vertical, _segments(horizontal, vertical=False), _segments(vertical, vertical=True))
 
@@ -120,7 +120,14 @@ def _touching(mask: np.ndarray, across: np.ndarray, *, reach: int) -> np.ndarray
     return np.where(keep[labels], np.uint8(255), np.uint8(0))
 
 
-def rules_to_mask(rules: Rules, *, reach: int = 3) -> np.ndarray:
-    """Where the rules run that meet a rule the other way: a table's lines, not a tall stroke of text."""
-    return cv2.bitwise_or(_touching(rules.horizontal, rules.vertical, reach=reach),
-                          _touching(rules.vertical, rules.horizontal, reach=reach))
+def ruled_only(rules: Rules, *, reach: int = 3) -> Rules:
+    """Only the rules that meet a rule running the other way: a table's lines, not a tall stroke of
+    text that passed for a short vertical rule."""
+    horizontal = _touching(rules.horizontal, rules.vertical, reach=reach)
+    vertical = _touching(rules.vertical, rules.horizontal, reach=reach)
+    return Rules(horizontal, vertical, _segments(horizontal, vertical=False), _segments(vertical, vertical=True))
+
+
+def rules_to_mask(rules: Rules) -> np.ndarray:
+    """Where any of the rules runs."""
+    return cv2.bitwise_or(rules.horizontal, rules.vertical)
