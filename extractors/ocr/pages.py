@@ -37,7 +37,7 @@ from extractors.exceptions import SettingsError
 from extractors.ocr.cache import Records, cached, records_to_rows, remember, rows_to_records
 from extractors.ocr.page import read_page
 
-MIN_POOL_PAGES = 4  # fewer new pages than this are read in-process, which is quicker for them
+MIN_POOL_PAGES = 4  # fewer new pages than this do not start the pool: read in-process, they are done sooner
 MAX_WORKERS = 2     # the default pool is one worker a core, up to this many
 WORKERS_ENV, THREADS_ENV = "SELFEVAL_OCR_WORKERS", "SELFEVAL_OCR_THREADS"
 _worker_engine: Any = None
@@ -144,17 +144,30 @@ def _worker_pool(workers: int) -> ProcessPoolExecutor:
     return _pool
 
 
-def worker_peak_rss() -> list[int]:
-    """The peak resident memory of each running worker, in bytes (Linux; empty elsewhere)."""
+@dataclass(frozen=True, slots=True)
+class WorkerUsage:
+    """What one worker process has used so far: its peak resident memory and its CPU time."""
+
+    pid: int
+    peak_rss: int        # bytes
+    cpu_seconds: float
+
+
+def _usage(pid: int) -> WorkerUsage | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    peak = next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    ticks = os.sysconf("SC_CLK_TCK")
+    return WorkerUsage(pid, peak, (int(fields[11]) + int(fields[12])) / ticks)  # utime, stime
+
+
+def worker_usage() -> list[WorkerUsage]:
+    """Each running worker's peak memory and CPU time (read from /proc: Linux only, else empty)."""
     processes = getattr(_pool, "_processes", None) or {}
-    peaks = []
-    for pid in list(processes):
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        peaks += [int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:")]
-    return peaks
+    return [u for pid in list(processes) if (u := _usage(pid)) is not None]
 
 
 def close_workers() -> None:
@@ -180,7 +193,8 @@ def _in_workers(todo: list[tuple[str, np.ndarray, int]], workers: int) -> dict[s
 def _recognise(todo: list[tuple[str, np.ndarray, int]], workers: int, *,
                min_pool_pages: int = MIN_POOL_PAGES) -> dict[str, Records]:
     """Rows of each page not seen before, by key."""
-    if workers <= 1 or len(todo) < max(min_pool_pages, 2):
+    running = _pool is not None and _pool_size == workers  # then two pages are worth sending to it
+    if workers <= 1 or len(todo) < (2 if running else max(min_pool_pages, 2)):
         engine = shared_engine()
         return {key: rows_to_records(read_page(image, engine, page=page)) for key, image, page in todo}
     return _in_workers(todo, workers)
