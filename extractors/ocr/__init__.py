@@ -1,8 +1,15 @@
 """Scanned pages to rows: the same cell grid the text reader gives, read from ruling lines and OCR.
 
-`page_image_to_rows` reads one page image; `recognise_pages` reads many across processes and
-never recognises a page it has seen before. Both snap labels and taxonomy names to the form
-family's spelling; numbers are left exactly as read.
+A page is first turned upright and straight (`orient`: light evened, skew to ±6°, quarter and
+half turns); its ruling lines give the tables' grids (`ruling`, `grid`); each cell is cropped,
+cut into lines and recognised in one batch (`cells`), text outside the tables is detected only
+where there is ink (`loose`), and a cell whose read looks wrong is read again from full-page
+detection (`page`). A page with no ruled table is read by full-page detection.
+
+`page_image_to_rows` reads one page image; `recognise_pages` reads many across the page pool's
+processes (`pages`: `configure`, `close_workers`) and never recognises a page it has seen before
+(`cache`). Both snap labels and taxonomy names to the form family's spelling; numbers are left
+exactly as read.
 """
 
 from __future__ import annotations

@@ -1,4 +1,11 @@
-"""One page image to rows: straighten it, find its tables' grids, recognise its text, fill the cells.
+"""One page image to rows: turn it upright and straight, find its tables' grids, read their cells
+and the text outside them, fill the cells.
+
+Where the rules give a grid, the cells are read directly (`extractors.ocr.cells`) and only the
+ink outside the tables goes to the detector (`extractors.ocr.loose`). A cell whose read looks
+wrong (confidence under `REREAD_SCORE`, or ink running into its rule) is read again from
+full-page detection, once for the page, and the surer read of the two is kept. A page with no
+grid is read by full-page detection alone.
 
 A table row becomes a `Row` over all of its table's grid columns: a merged cell's text in its
 top-left grid cell, blanks where it spans, wrapped lines joined. Text outside the tables (the
