@@ -250,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ocr-repeat", type=int, default=2, help="timings of each scanned page; the best counts")
     parser.add_argument("--no-pdf", action="store_true", help="skip the text-layer PDFs")
     parser.add_argument("--no-parallel", action="store_true", help="skip the 1-vs-2-worker comparison")
+    parser.add_argument("--no-compare", action="store_true", help="skip the comparison with bare rapidocr")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     for line in describe(PACKAGES):
@@ -259,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="selfeval-bench-") as folder:
         os.environ["SELFEVAL_OCR_CACHE"] = str(Path(folder) / "ocr-cache")
         sets = make_scans(Path(folder), range(4))
-        bench_ocr(sets[0], args.pages, args.ocr_repeat)
+        if not args.no_compare:
+            bench_ocr(sets[0], args.pages, args.ocr_repeat)
         if not args.no_parallel:
             bench_parallel(sets)
     print(f"\nbenchmark took {time.perf_counter() - started:.0f} s")

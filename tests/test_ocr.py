@@ -12,6 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.cells import Row
@@ -20,9 +22,10 @@ from extractors.ocr import cache as ocr_cache_module
 from extractors.ocr import page as ocr_page
 from extractors.ocr import page_image_to_rows, recognise_pages
 from extractors.ocr import pages as ocr_pages
-from extractors.ocr.cells import _join_thin, tables_to_cell_lines
+from extractors.ocr.cells import _bands, _join_thin, tables_to_cell_lines
 from extractors.ocr.engine import TextLine
-from extractors.ocr.grid import rules_to_tables
+from extractors.ocr.grid import Table, rules_to_tables
+from extractors.ocr.loose import loose_regions
 from extractors.ocr.orient import even_light, ink_to_angle, runs_sideways, text_blobs, text_only
 from extractors.ocr.page import loose_to_rows
 from extractors.ocr.ruling import ink_to_rules, ruled_only, straighten, to_gray, to_ink
@@ -147,6 +150,28 @@ def test_uneven_light_is_evened_before_the_ink_is_found() -> None:
     assert overlap(even_light(dark)) > 0.9
 
 
+@given(st.lists(st.booleans(), max_size=80), st.floats(min_value=4, max_value=40))
+def test_bands_cover_the_ink_in_order_and_never_overlap(profile: list[bool], typical: float) -> None:
+    bands = _bands(np.asarray(profile))
+    assert [i for a, b in bands for i in range(a, b)] == [i for i, inked in enumerate(profile) if inked]
+    joined = _join_thin(bands, typical)
+    assert all(a < b <= c for (a, b), (c, _) in zip(joined, joined[1:], strict=False))
+    assert {i for a, b in bands for i in range(a, b)} <= {i for a, b in joined for i in range(a, b)}
+
+
+def test_text_outside_the_tables_is_boxed_where_it_is() -> None:
+    text = np.zeros((1000, 800), np.uint8)
+    text[40:60, 300:500] = 255     # a title
+    text[70:85, 350:450] = 255     # the year, close below it
+    text[200:600, 100:700] = 255   # inside the table: not loose text
+    text[900:915, 380:420] = 255   # a page number far below
+    table = [Table([100.0, 700.0], [200.0, 600.0], np.zeros((1, 1), np.int64))]
+    boxes = loose_regions(text, table, typical=20)
+    assert len(boxes) == 2
+    (x0, y0, x1, y1), (_, f0, _, f1) = boxes
+    assert x0 < 300 and x1 > 500 and y0 < 40 and 85 < y1 < 200 and f0 > 600 and f1 > 915
+
+
 def test_thin_bands_of_one_line_are_joined_and_lines_stay_apart() -> None:
     assert _join_thin([(0, 3), (11, 14), (22, 25)], typical=25) == [(0, 25)]  # 三
     assert _join_thin([(0, 25), (31, 56)], typical=25) == [(0, 25), (31, 56)]  # two lines
@@ -176,6 +201,8 @@ def test_the_page_pool_names_a_bad_setting(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(ocr_pages.os, "cpu_count", lambda: 2)
     settings = ocr_pages.pool_settings()
     assert (settings.workers, settings.threads_each(2), settings.threads_each(1)) == (2, 1, 2)
+    ocr_pages.configure(workers=1, threads=1)  # as a file pool's worker would
+    assert ocr_pages.pool_settings() == ocr_pages.PoolSettings(1, 1)
 
 
 def test_a_page_with_no_rules_has_no_table() -> None:
