@@ -12,7 +12,10 @@ from typing import Protocol
 from extractors.cells import Grid
 from extractors.exceptions import UnsupportedFile
 from extractors.inputs import pdf, text
+from extractors.inputs.docx import read_docx_grid, refuse_doc
+from extractors.inputs.html import read_html_grid
 from extractors.inputs.image import read_image_grid
+from extractors.inputs.sheet import read_xls_grid, read_xlsx_grid
 
 
 class Reader(Protocol):
@@ -29,6 +32,13 @@ READERS: dict[str, Reader] = {
     ".png": read_image_grid,
     ".jpg": read_image_grid,
     ".jpeg": read_image_grid,
+    ".html": read_html_grid,
+    ".htm": read_html_grid,
+    ".xlsx": read_xlsx_grid,
+    ".xlsm": read_xlsx_grid,
+    ".xls": read_xls_grid,
+    ".docx": read_docx_grid,
+    ".doc": refuse_doc,
 }
 
 

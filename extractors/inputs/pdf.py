@@ -16,6 +16,7 @@ import pdfplumber
 
 from extractors.cells import Grid, Row
 from extractors.exceptions import UnreadableFile
+from extractors.inputs.words import Columns, words_page_to_rows
 from extractors.text import clean_cell
 
 MIN_TEXT_CHARS = 20        # a page with fewer characters than this has no usable text layer
@@ -60,15 +61,22 @@ def _outside_rows(page: Any, tables: list[Any], page_number: int) -> list[tuple[
     return rows
 
 
-def page_to_rows(page: Any, page_number: int, *, table_settings: dict[str, Any] | None = None) -> list[Row]:
-    """A text-layer page to rows in reading order (top to bottom)."""
+def page_to_rows(page: Any, page_number: int, *, table_settings: dict[str, Any] | None = None,
+                 columns: Columns | None = None) -> tuple[list[Row], Columns | None]:
+    """A text-layer page to rows in reading order (top to bottom): a ruled table by its cells,
+    a table without rules (or with horizontal ones only) from its words' positions, with
+    `columns` those of the document's last such page (returned, updated, for the next)."""
     tables = page.find_tables(table_settings or TABLE_SETTINGS)
-    placed = [r for t in tables for r in _table_rows(t, page_number)] + _outside_rows(page, tables, page_number)
+    unruled = None if tables else words_page_to_rows(page, page_number, previous=columns)
+    if unruled is not None:
+        placed, columns = unruled
+    else:
+        placed = [r for t in tables for r in _table_rows(t, page_number)] + _outside_rows(page, tables, page_number)
     placed.sort(key=lambda item: item[0])
     rows = [row for _, row in placed]
     for number, row in enumerate(rows, start=1):
         row.line = number
-    return rows
+    return rows, columns
 
 
 def _cause(exc: BaseException) -> BaseException:
@@ -114,11 +122,12 @@ def read_pdf_grid(path: Path, *, dpi: int = RENDER_DPI, workers: int | None = No
     pdf = _open(path)
     by_page: dict[int, list[Row]] = {}
     scanned = []
+    columns = None
     try:
         for number, page in enumerate(pdf.pages, start=1):
             try:
                 if has_text_layer(page):
-                    by_page[number] = page_to_rows(page, number)
+                    by_page[number], columns = page_to_rows(page, number, columns=columns)
                 else:
                     scanned.append(number)
             except Exception as exc:
