@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import regex
 
+from schemas.doubt import name_doubts
 from schemas.model import Flag, Form, Indicator
 
 EPS = 1e-9
@@ -212,8 +213,9 @@ def file_flag(check: str, message: str, where: str, text: str, source_file: str,
 
 
 def form_to_flags(form: Form, checks: dict[str, Callable[[Form], Iterator[Flag]]] = CHECKS) -> list[Flag]:
-    """Every flag every check raises on the form, in check order, each naming the form's file."""
-    flags = [flag for check in checks.values() for flag in check(form)]
+    """Every flag every check raises on the form, in check order, each naming the form's file; a
+    contradiction names the doubtful reads of the numbers it used."""
+    flags = name_doubts(form, [flag for check in checks.values() for flag in check(form)])
     for flag in flags:
         flag.source_file, flag.source_sha256 = form.source_file, form.source_sha256
     return flags

@@ -119,7 +119,7 @@ def _render(path: Path, page_numbers: list[int], dpi: int) -> list[tuple[str, An
         document.close()
 
 
-def read_pdf_grid(path: Path, *, dpi: int = RENDER_DPI, workers: int = 2) -> Grid:
+def read_pdf_grid(path: Path, *, dpi: int = RENDER_DPI, workers: int | None = None) -> Grid:
     pdf = _open(path)
     by_page: dict[int, list[Row]] = {}
     scanned = []
