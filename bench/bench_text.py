@@ -3,9 +3,11 @@
     .venv/bin/python bench/bench_text.py            # 10,000 forms in 100 files, under 3 minutes
     .venv/bin/python bench/bench_text.py --quick    # 1,000 forms in 10 files
 
-Measures, on a corpus generated from the seed (bench/corpus.py):
+Measures, on a corpus generated from the seed (bench/corpus.py; `--shape` rewrites it as spaced
+text, pipe rows or flattened lines):
 1. the pure path, `flows.pipeline` without Prefect, on one core: read → segment → rebuild →
-   check → frames, then again with the parquet load (`pipeline.ingest_planned`);
+   check → frames, then again with the parquet load (`pipeline.ingest_planned`); every family
+   loaded, each form choosing its own, against one family forced in the same run;
 2. `selfeval run` over a copy of the corpus, as a subprocess;
 3. `selfeval run` over an empty inbox: its fixed start-up.
 and states the flow as: run ≈ start-up + k × pure (with load). Exits 1 when the corpus does not
@@ -34,13 +36,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from corpus import Corpus, write_corpus  # noqa: E402
+from corpus import Corpus, reshape_corpus, write_corpus  # noqa: E402
 from machine import describe  # noqa: E402
 
+from extractors.catalog import load_catalog  # noqa: E402
+from extractors.extract import catalog_for  # noqa: E402
 from extractors.family import load_family  # noqa: E402
 from extractors.inputs import read_grid  # noqa: E402
 from extractors.rebuild import segment_to_form  # noqa: E402
-from extractors.segment import rows_to_segments  # noqa: E402
+from extractors.segment import rows_to_cut  # noqa: E402
+from extractors.text import label_key  # noqa: E402
 from flows.pipeline import form_id_for, ingest_planned, plan_inbox  # noqa: E402
 from flows.settings import Settings  # noqa: E402
 from schemas.checks import form_to_flags  # noqa: E402
@@ -78,8 +83,10 @@ def one_core() -> Iterator[str]:
 
 
 def pure_stages(files: list[Path], settings: Settings) -> tuple[dict[str, float], int, Counter]:
-    """Seconds per stage over every file, the forms made and the flags raised (no load)."""
-    family = load_family(settings.family)
+    """Seconds per stage over every file, the forms made and the flags raised (no load).
+
+    `segment` includes choosing each form's family among all families (unless one is forced)."""
+    catalog = catalog_for(settings.family)
     seconds = dict.fromkeys(STAGES, 0.0)
     forms_made, flags_raised = 0, Counter[str]()
     for path in files:
@@ -87,9 +94,9 @@ def pure_stages(files: list[Path], settings: Settings) -> tuple[dict[str, float]
         sha = sha256_of(path)
         grid = read_grid(path)
         t1 = time.perf_counter()
-        segments = rows_to_segments(grid.rows, family)
+        segments = rows_to_cut(grid.rows, catalog).segments
         t2 = time.perf_counter()
-        forms = [segment_to_form(s, family, form_id=form_id_for(sha, s.ordinal), source_file=path.name,
+        forms = [segment_to_form(s, s.family or catalog.primary, form_id=form_id_for(sha, s.ordinal), source_file=path.name,
                                  source_sha256=sha, max_shift=settings.max_shift) for s in segments]
         t3 = time.perf_counter()
         flags = [flag for form in forms for flag in form_to_flags(form)]
@@ -101,6 +108,21 @@ def pure_stages(files: list[Path], settings: Settings) -> tuple[dict[str, float]
         forms_made += len(forms)
         flags_raised.update(flag.check for flag in flags)
     return seconds, forms_made, flags_raised
+
+
+def clear_families() -> None:
+    """Each pass starts with fresh families, as a new process does."""
+    load_family.cache_clear()
+    load_catalog.cache_clear()
+    label_key.cache_clear()
+
+
+def timed_pass(files: list[Path], settings: Settings) -> tuple[float, float, dict[str, float], int, Counter]:
+    """One pure-path pass: wall seconds, cpu seconds, seconds per stage, forms made, flags raised."""
+    clear_families()
+    cpu = time.process_time()
+    seconds, forms_made, flags = pure_stages(files, settings)
+    return sum(seconds.values()), time.process_time() - cpu, seconds, forms_made, flags
 
 
 def pure_with_load(inbox: Path, warehouse: Path, settings: Settings) -> tuple[float, int]:
@@ -166,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=int, nargs="?", const=25, default=0, metavar="N",
                         help="also profile the pure path and print its top N functions (default 25)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and say where")
+    parser.add_argument("--shape", choices=("tabs", "spaced", "pipes", "flattened"), default="tabs",
+                        help="the text shape of the corpus files (default tabs, as the seed)")
     parser.add_argument("--no-freeze", action="store_true",
                         help="leave the import-time objects to the garbage collector (selfeval run freezes them)")
     args = parser.parse_args(argv)
@@ -188,29 +212,34 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, tmp: Path) -> int:
     started = time.perf_counter()
     corpus = write_corpus(tmp / "corpus", files=args.files, forms_per_file=args.forms_per_file, seed=args.seed)
-    print(report_corpus(corpus, time.perf_counter() - started, args.seed))
+    if args.shape != "tabs":
+        reshape_corpus(corpus, args.shape)
+    print(report_corpus(corpus, time.perf_counter() - started, args.seed) + f", shape {args.shape}")
     files = sorted(corpus.folder.glob("*.txt"))
     settings = Settings.build()
     pure_stages(sorted(SEED_DIR.glob("*.txt")), settings)  # warm-up: first calls into pandas and pandera
     if not args.no_freeze:
         gc.freeze()  # as `selfeval run` does once its imports are done
 
+    baseline_settings = Settings.build(family="standard")
     with one_core() as pinned:
-        passes = []
-        for _ in range(max(args.repeat, 1)):
-            load_family.cache_clear()  # each pass starts with a fresh family, as a new process does
-            cpu = time.process_time()
-            seconds, forms_made, flags = pure_stages(files, settings)
-            passes.append((sum(seconds.values()), time.process_time() - cpu, seconds))
-        _, cpu, seconds = min(passes, key=lambda p: p[0])
+        passes, baselines = [], []
+        for _ in range(max(args.repeat, 1)):  # interleaved, so both see the same machine
+            baselines.append(timed_pass(files, baseline_settings)[0])
+            passes.append(timed_pass(files, settings))
+        pure_best, cpu, seconds, forms_made, flags = min(passes, key=lambda p: p[0])
         if len(passes) > 1:
             pinned += f"; best of {len(passes)} passes: " + ", ".join(f"{p[0]:.2f}" for p in passes) + " s"
         shutil.copytree(corpus.folder, tmp / "pure" / "inbox")
-        load_family.cache_clear()
+        clear_families()
         load_seconds, loaded = pure_with_load(tmp / "pure" / "inbox", tmp / "pure" / "warehouse", settings)
     n, pure = corpus.forms, sum(seconds.values())
     print_pure(seconds, n, corpus.files, cpu, load_seconds, pinned)
     print("  flags: " + ", ".join(f"{check} {count}" for check, count in sorted(flags.items())))
+    baseline = min(baselines)
+    print(f"  baseline  {baseline:>9.2f}   one family forced (--family standard), the same files, best of "
+          f"{len(baselines)}: all families cost {pure / baseline:.2f}× of it "
+          f"({n / baseline:,.0f} forms/s with one family)")
 
     checks: list[Check] = [("pure path made", forms_made, n), ("pure path + load loaded", loaded, n)]
     checks += warehouse_checks("pure path + load", tmp / "pure" / "warehouse", corpus)

@@ -224,3 +224,33 @@ def write_corpus(folder: Path, *, files: int, forms_per_file: int, seed: int = 2
         corpus.total_score += sum(f.total_score for f in forms)
         corpus.budget_full_year += sum(f.budget_full_year for f in forms)
     return corpus
+
+
+def reshape_text(text: str, shape: str) -> str:
+    """A tab dump rewritten in another shape copies take: `spaced` (runs of spaces, blank cells
+    dropped), `pipes` (`| a | b |`) or `flattened` (each block between blank lines on one line,
+    cells joined by one space)."""
+    lines = text.split("\n")
+    if shape == "spaced":
+        return "\n".join("  ".join(c for c in line.split("\t") if c.strip()) for line in lines)
+    if shape == "pipes":
+        return "\n".join("| " + " | ".join(line.split("\t")) + " |" if line.strip() else "" for line in lines)
+    blocks, block = [], []
+    for line in [*lines, ""]:
+        if line.strip():
+            block += [c.strip() for c in line.split("\t") if c.strip()]
+        elif block:
+            blocks.append(" ".join(block))
+            block = []
+    return "\n\n".join(blocks) + "\n"
+
+
+def reshape_corpus(corpus: Corpus, shape: str) -> None:
+    """Rewrite every file of the corpus in the shape, each in its own encoding."""
+    for path in sorted(corpus.folder.glob("*.txt")):
+        data = path.read_bytes()
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("gb18030"), "gb18030"
+        path.write_bytes(reshape_text(text, shape).encode(encoding))

@@ -36,6 +36,7 @@ class Row:
     table: int = 0        # a web page's or Word document's table row: the table's number (1-based)
     number: int = 0       # the row's number in its sheet or table (1-based)
     first_col: int = 0    # the sheet's or table's column (0-based) of cells[0]
+    packed: bool = False  # blank cells were dropped (spaced text): cells stand in order, not in their columns
 
     def cell(self, col: int) -> str:
         return self.cells[col] if 0 <= col < len(self.cells) else ""

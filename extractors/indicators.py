@@ -13,12 +13,13 @@ from itertools import accumulate
 
 from extractors.cells import Row
 from extractors.family import LEVEL1, LEVEL2, Family
-from extractors.numbers import ValueParseError, is_number, parse_number
+from extractors.numbers import NOT_APPLICABLE, ValueParseError, is_number, parse_number
+from extractors.packed import Cell, indicator_rows
+from extractors.text import label_key
 from schemas.model import Indicator
 
 MAX_SHIFT = 3
-COLUMNS = ("level1", "level2", "level3", "target", "actual", "weight", "score", "note")
-DEFAULT_COLUMNS = {name: i + 1 for i, name in enumerate(COLUMNS)}  # col 0 holds 绩效指标
+OPTIONAL = frozenset({"nature", "unit"})  # columns a family may print; never placed unless named
 
 
 @dataclass(slots=True)
@@ -31,17 +32,30 @@ class Placed:
 
 
 def header_to_columns(row: Row, family: Family) -> dict[str, int] | None:
-    """The header row's column of each indicator column, or None if this is no header."""
-    found = {}
+    """The header row's column of each indicator column it has, or None if this is no header.
+
+    A column the header does not name stands where the family's order puts it, if that cell is
+    free (an unreadable header cell); one with no place there is absent (a form without 分值).
+    """
+    found: dict[str, int] = {}
     for col, text in row.filled():
         name = family.match(text, "indicator_columns")
         if name and name not in found:
             found[name] = col
     if len(found) < 3:
         return None
+    order = family.indicator_order
     anchor = next(iter(found))
-    base = found[anchor] - COLUMNS.index(anchor)
-    return {name: found.get(name, base + i) for i, name in enumerate(COLUMNS)}
+    base = found[anchor] - order.index(anchor)
+    taken = set(found.values())
+    last = max(taken)
+    columns = {}
+    for i, name in enumerate(order):
+        col = found.get(name, base + i)
+        if name in found or (col not in taken and (col <= last or name == order[-1])
+                             and name not in OPTIONAL):
+            columns[name] = col
+    return columns
 
 
 @dataclass(slots=True)
@@ -62,23 +76,31 @@ class _Facts:
                    list(accumulate((1 if c else 0 for c in cells), initial=0)))
 
 
-def _fit(facts: _Facts, cols: dict[str, int], shift: int) -> float:
+FIT_COLUMNS = ("level1", "level2", "level3", "weight", "score", "note")
+
+
+def _spots(cols: dict[str, int]) -> tuple[int, ...]:
+    """The columns a fit reads (-1 for one the header lacks), then the table's first and last."""
+    return (*[cols.get(k, -1) for k in FIT_COLUMNS], min(cols.values()), max(cols.values()))
+
+
+def _fit(facts: _Facts, spots: tuple[int, ...], shift: int) -> float:
     """How well the row reads when shifted by `shift` columns; higher is better."""
     cells, n = facts.cells, len(facts.cells)
-    l1, l2, l3, weight, score, note = (cols[k] + shift for k in ("level1", "level2", "level3", "weight",
-                                                                  "score", "note"))
+    l1, l2, l3, weight, score, note, first, last = [s + shift if s >= 0 else -1 for s in spots]
 
     def filled(i: int) -> bool:
         return 0 <= i < n and bool(cells[i])
 
     points = 0.0
-    if filled(weight):
-        points += 3.0 if facts.number[weight] else -3.0
-    else:
-        points -= 1.0
+    if spots[3] >= 0:
+        if filled(weight):
+            points += 3.0 if facts.number[weight] else -3.0
+        else:
+            points -= 1.0
     if filled(score):
         points += 3.0 if facts.number[score] else -3.0
-    lo, hi = max(0, min(n, l1)), max(0, min(n, note + 1))
+    lo, hi = max(0, min(n, first)), max(0, min(n, last + 1))
     points -= 3.0 * (facts.filled_before[lo] + facts.filled_before[n] - facts.filled_before[hi])
     if filled(l1):
         points += 1.0 if facts.level1[l1] else -1.0
@@ -96,8 +118,8 @@ def _fit(facts: _Facts, cols: dict[str, int], shift: int) -> float:
 def _perfect(facts: _Facts, cols: dict[str, int]) -> float:
     """The fit of a row that stands exactly under the header: no shift can do better."""
     n = len(facts.cells)
-    present = sum(1 for name in ("level1", "level2") if 0 <= cols[name] < n and facts.cells[cols[name]])
-    return 6.0 + present
+    present = sum(1 for name in ("level1", "level2") if name in cols and 0 <= cols[name] < n and facts.cells[cols[name]])
+    return 3.0 * ("weight" in cols) + 3.0 * ("score" in cols) + present
 
 
 def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int = MAX_SHIFT) -> Placed:
@@ -107,12 +129,30 @@ def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int 
         if text and family.match(text, "labels") == "indicator_section":
             cells[i] = ""
     facts = _Facts.of(cells, family)
-    fits = {0: _fit(facts, cols, 0)}
+    spots = _spots(cols)
+    fits = {0: _fit(facts, spots, 0)}
     if fits[0] < _perfect(facts, cols):  # most rows fit where they stand: try shifts only if not
-        fits.update((s, _fit(facts, cols, s)) for s in range(-max_shift, max_shift + 1) if s)
+        fits.update((s, _fit(facts, spots, s)) for s in range(-max_shift, max_shift + 1) if s)
     best = max(fits, key=lambda s: (fits[s], -abs(s), s))
-    placed = {name: (cells[cols[name] + best] if 0 <= cols[name] + best < len(cells) else "") for name in COLUMNS}
+    if row.packed and fits[best] + 0.01 * abs(best) < _perfect(facts, cols) and \
+            (read := _read_compact(facts, cols)) is not None:
+        return read
+    placed = {name: (cells[col + best] if 0 <= col + best < len(cells) else "") for name, col in cols.items()}
     return Placed(placed, best, fits[best])
+
+
+def _read_compact(facts: _Facts, cols: dict[str, int]) -> Placed | None:
+    """A row whose blank cells were dropped (spaced text, fewer cells than columns), read by what
+    each cell is rather than where it stands; None if it does not read as one indicator."""
+    filled = [i for i, c in enumerate(facts.cells) if c]
+    if not filled or len(filled) >= len(cols):
+        return None
+    cells = [Cell(facts.cells[i], facts.number[i] or facts.cells[i] in NOT_APPLICABLE, facts.level1[i],
+                  facts.level2[i]) for i in filled]
+    rows = indicator_rows(cells, tuple(sorted(cols, key=lambda name: cols[name])))
+    if len(rows) != 1:
+        return None
+    return Placed(rows[0][1], 0, _perfect(facts, cols))
 
 
 class IndicatorBuilder:
@@ -120,8 +160,8 @@ class IndicatorBuilder:
 
     def __init__(self, family: Family) -> None:
         self.family = family
-        self.level1 = ""
-        self.level2 = ""
+        self.level1 = self.level2 = ""  # as the form prints them
+        self.name1 = self.name2 = ""  # the taxonomy's names for them
         self.indicators: list[Indicator] = []
         self.unparsed: list[tuple[str, str, str]] = []
 
@@ -129,14 +169,15 @@ class IndicatorBuilder:
         family = self.family
         if level1:
             name = family.match(level1, "level1") or level1
-            if name != self.level1:
-                self.level2 = ""
-            self.level1 = name
+            if name != self.name1:
+                self.level2 = self.name2 = ""
+            self.name1, self.level1 = name, family.taxonomy_text(level1, "level1")
         if level2:
-            self.level2 = family.match(level2, "level2") or level2
-            parents = family.parent.get(self.level2, [])
-            if not level1 and parents and self.level1 not in parents and len(parents) == 1:
-                self.level1 = parents[0]
+            self.name2 = family.match(level2, "level2") or level2
+            self.level2 = family.taxonomy_text(level2, "level2")
+            parents = family.parent.get(self.name2, [])
+            if not level1 and parents and self.name1 not in parents and len(parents) == 1:
+                self.name1 = self.level1 = parents[0]
 
     def _number(self, text: str, field: str, where: str):
         try:
@@ -145,23 +186,36 @@ class IndicatorBuilder:
             self.unparsed.append((field, text, where))
             return None
 
+    def target(self, cells: dict[str, str]) -> str:
+        """年度指标值 as printed; where 指标性质 and 度量单位 are columns of their own, printed together:
+        `≥` `95` `%` -> `≥95%` (a 指标性质 that is no comparison, like 定性, is left out)."""
+        nature = cells.get("nature", "")
+        if nature and label_key(nature) not in self.family.nature_kept:
+            nature = ""
+        return f"{nature}{cells.get('target', '')}{cells.get('unit', '')}"
+
     def add(self, row: Row, placed: Placed) -> bool:
         """Add the row as an indicator (True), or take it as a label-only row (False if neither)."""
         c = placed.cells
-        if not (c["level3"] or c["target"] or c["actual"] or c["weight"] or c["score"]):
-            if c["level1"] or c["level2"]:
-                self._levels(c["level1"], c["level2"])
+        get = c.get
+        weight_text, score_text = get("weight", ""), get("score", "")
+        level1, level2, level3 = get("level1", ""), get("level2", ""), get("level3", "")
+        if not (level3 or get("target") or get("actual") or weight_text or score_text):
+            if level1 or level2:
+                self._levels(level1, level2)
                 return True
             return False
-        if not c["level3"] and not (is_number(c["weight"]) or is_number(c["score"])):
+        if not level3 and not (is_number(weight_text) or is_number(score_text)):
             return False
-        self._levels(c["level1"], c["level2"])
-        weight = self._number(c["weight"], "weight", row.where())
-        score = self._number(c["score"], "score", row.where())
+        if not (get("target") or get("actual") or weight_text or score_text or level1 or level2):
+            return False  # a lone text after the table (a footer, a note) is no indicator
+        self._levels(level1, level2)
+        weight = self._number(weight_text, "weight", row.where())
+        score = self._number(score_text, "score", row.where())
         self.indicators.append(Indicator(
-            seq=len(self.indicators) + 1, level1=self.level1, level2=self.level2, level3=c["level3"],
-            target=c["target"], actual=c["actual"],
+            seq=len(self.indicators) + 1, level1=self.level1, level2=self.level2, level3=level3,
+            target=self.target(c), actual=get("actual", ""),
             weight=weight.value if weight else None, score=score.value if score else None,
-            deviation_note=c["note"], weight_printed=weight, score_printed=score,
+            deviation_note=get("note", ""), weight_printed=weight, score_printed=score,
             source_line=row.line, source_page=row.page))
         return True

@@ -15,7 +15,7 @@ import regex
 
 from extractors.exceptions import ValueParseError
 
-NOT_APPLICABLE = frozenset({"", "—", "——", "-", "--", "－", "/", "／", "无", "N/A", "n/a", "不适用"})
+NOT_APPLICABLE = frozenset({"", "—", "——", "-", "--", "－", "/", "／", "无", "無", "N/A", "n/a", "不适用", "不適用"})
 NUMBER_CACHE_SIZE = 4096  # cell texts whose reading is remembered: most repeat (scores, 0, —, labels)
 
 MAX_DIGITS = 19  # more digits than any amount has: a misread, not a number

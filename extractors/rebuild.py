@@ -19,8 +19,9 @@ from extractors.numbers import (
     parse_percent,
     try_number,
 )
+from extractors.readings import read_funds_row
 from extractors.segment import Segment
-from extractors.text import join_texts
+from extractors.text import join_texts, to_simplified
 from schemas.model import Form, Unplaced
 
 HEAD_FIELDS = ("project_name", "department", "implementing_unit")
@@ -69,12 +70,18 @@ class FormBuilder:
         self.funds_cols = {name: col for col, name in found}
         self.set_unit(row.text())
         self.section = "funds"
+        mark = self.family.base_mark
+        if mark is not None:  # the form says what 执行率 divides by: the column it marks (A)
+            marked = [name for col, name in found if name != "rate" and mark.search(row.cell(col))]
+            self.form.rate_base = marked[0] if len(marked) == 1 else self.family.spec.funds.rate_base
+        else:
+            self.form.rate_base = self.family.spec.funds.rate_base
 
     def set_unit(self, text: str) -> bool:
         match = self.family.unit_pattern.search(text)
         if not match:
             return False
-        unit = next(g for g in match.groups() if g)
+        unit = to_simplified(next(g for g in match.groups() if g))  # 萬元 is 万元
         self.form.amount_unit = unit
         self.factor = self.family.spec.units.factors[unit]
         return True
@@ -106,19 +113,33 @@ class FormBuilder:
             self.funds_label_col = label_col - shift
         return shift
 
-    def funds_row(self, row: Row, label: str) -> None:
-        """年度资金总额 and its source rows, read under the funds header's columns."""
+    def funds_texts(self, row: Row, label: str) -> dict[str, tuple[str, int]]:
+        """The row's printed figure under each funds column, and its column in the row."""
         names = AMOUNT_COLUMNS + (("weight", "rate", "score") if label == "funds_total" else ())
         cols = {n: self.funds_cols[n] for n in names if n in self.funds_cols}
+        if row.packed and (values := self.packed_values(row, label)) and len(values) < len(self.funds_cols):
+            # blank cells dropped (spaced text): read the figures back by the row's own arithmetic
+            order = tuple(sorted(self.funds_cols, key=lambda n: self.funds_cols[n]))
+            read = read_funds_row([t for _, t in values], order)
+            return {n: (read.get(n, ""), values[0][0]) for n in cols}
         shift = self.funds_shift(row, label, list(cols.values()))
+        return {name: (row.cell(col + shift), col + shift) for name, col in cols.items()}
+
+    def packed_values(self, row: Row, label: str) -> list[tuple[int, str]]:
+        """The cells after the row's label."""
+        filled = row.filled()
+        start = next((i for i, (_, t) in enumerate(filled) if self.family.match(t, "labels") == label), 0) + 1
+        return filled[start:]
+
+    def funds_row(self, row: Row, label: str) -> None:
+        """年度资金总额 and its source rows, read under the funds header's columns."""
         prefix = SOURCES[label]
-        for name, col in cols.items():
-            text = row.cell(col + shift)
+        for name, (text, col) in self.funds_texts(row, label).items():
             field = FUNDS_FIGURES.get(name, f"{prefix}_{name}")
             try:
                 value = parse_percent(text, field=field) if name == "rate" else parse_number(text, field=field)
             except ValueParseError:
-                self.form.unparsed.append((field, text, row.where(col + shift)))
+                self.form.unparsed.append((field, text, row.where(col)))
                 continue
             self.store(field, value, scale=name in AMOUNT_COLUMNS)
 
@@ -152,17 +173,22 @@ class FormBuilder:
             self.goal[side].append(text)
 
     def total_row(self, row: Row) -> None:
-        """总分: the 得分 total, the last number on the row; a lone number under 分值 is no score."""
+        """总分: the 得分 total, the last number on the row; a lone number under 分值 is no score.
+        A grade after it (优, 良, …) is the form's grade."""
         numbers = [(c, n) for c, t in row.filled() if (n := try_number(t)) is not None]
         cols = self.indicator_cols
-        if len(numbers) == 1 and cols and \
-                abs(numbers[0][0] - cols["weight"]) < abs(numbers[0][0] - cols["score"]):
+        if len(numbers) == 1 and cols and "weight" in cols and \
+                abs(numbers[0][0] - cols["weight"]) < abs(numbers[0][0] - cols.get("score", cols["weight"] + 1)):
             numbers = []
         if numbers:
             self.form.total_score = numbers[-1][1].value
             self.form.printed["total_score"] = numbers[-1][1]
         for col, text in row.filled()[1:]:
-            if try_number(text) is None:
+            if try_number(text) is not None:
+                continue
+            if (grade := self.family.grade(text)) is not None:
+                self.form.grade = grade
+            else:
                 self.unplaced(row, text, col)
 
     def unplaced(self, row: Row, text: str, col: int | None = None) -> None:
@@ -178,6 +204,8 @@ class FormBuilder:
                 break
         if label == "total":
             self.total_row(row)
+            return
+        if label == "ignore":
             return
         if self.section == "indicators":
             self.indicator_row(row)
@@ -215,6 +243,8 @@ class FormBuilder:
                 self.unplaced(row, text, col)
 
     def finish(self) -> Form:
+        scores = {"weight", "score"}
+        self.form.scored = bool(scores & set(self.funds_cols) or scores & set(self.indicator_cols or ()))
         self.form.goal_planned = join_texts(self.goal["planned"])
         self.form.goal_achieved = join_texts(self.goal["achieved"])
         self.form.indicators = self.indicators.indicators
@@ -243,6 +273,7 @@ def segment_to_form(segment: Segment, family: Family, *, form_id: str, source_fi
     first = segment.rows[0] if segment.rows else None
     form = Form(form_id=form_id, source_file=source_file, source_sha256=source_sha256, year=segment.year,
                 source_line=segment.title_line, source_page=first.page if first else 0)
+    form.family = family.name
     builder = FormBuilder(family, form, max_shift)
     for text in segment.preamble:  # 单位：万元 may stand beside the title or the year
         builder.set_unit(text)

@@ -27,7 +27,8 @@ PREFECT_DEFAULTS = {
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inbox", default="inbox", help="folder of files to load (default ./inbox)")
     parser.add_argument("--warehouse", default="warehouse", help="parquet folder (default ./warehouse)")
-    parser.add_argument("--family", default="standard", help="form family file (default standard)")
+    parser.add_argument("--family", default="auto",
+                        help="form family forced on every form (default auto: recognised per form)")
     parser.add_argument("--workers", type=int, default=2, help="files processed at once (default 2)")
     parser.add_argument("--debug", action="store_true", help="log every stage, with tracebacks")
 

@@ -80,7 +80,7 @@ def record_duplicate_task(item: Planned, settings: Settings, original: FileOutco
 
 @flow(name="ingest_inbox", task_runner=ThreadPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
       log_prints=False)
-def ingest_inbox(inbox: str = "inbox", warehouse: str = "warehouse", family: str = "standard",
+def ingest_inbox(inbox: str = "inbox", warehouse: str = "warehouse", family: str = "auto",
                  workers: int = 2) -> RunSummary:
     """Load every file now in the inbox into the warehouse."""
     started = time.perf_counter()

@@ -12,11 +12,9 @@ from pathlib import Path
 
 from pandera.errors import SchemaErrors
 
-from extractors.exceptions import FileRejected, NoFormsFound
-from extractors.family import Family, load_family
+from extractors.exceptions import FileRejected
+from extractors.extract import form_id_for, grid_to_extraction, grid_to_forms  # noqa: F401 (the stages' entry)
 from extractors.inputs import read_grid
-from extractors.rebuild import segment_to_form
-from extractors.segment import rows_to_segments
 from flows.settings import Settings
 from schemas.checks import form_to_flags
 from schemas.model import Flag, Form
@@ -45,25 +43,11 @@ class Planned:
     duplicate_of: str = ""
 
 
-def form_id_for(sha256: str, ordinal: int) -> str:
-    """Stable: the same form in the same bytes has the same id on every run."""
-    return f"{sha256[:16]}-{ordinal:03d}"
-
-
-def grid_to_forms(grid_rows: list, family: Family, *, file: str, sha256: str, max_shift: int) -> list[Form]:
-    segments = rows_to_segments(grid_rows, family)
-    if not segments:
-        raise NoFormsFound("no 财政项目支出绩效自评表 found: is it a self-evaluation form? try --debug", file=file)
-    return [segment_to_form(s, family, form_id=form_id_for(sha256, s.ordinal), source_file=file,
-                            source_sha256=sha256, max_shift=max_shift) for s in segments]
-
-
 def extract_file(path: Path, sha256: str, settings: Settings) -> tuple[list[Form], list[Flag]]:
     """A file's forms and their flags; raises `FileRejected` for a file that holds none."""
     grid = read_grid(path)
-    forms = grid_to_forms(grid.rows, load_family(settings.family), file=path.name, sha256=sha256,
-                          max_shift=settings.max_shift)
-    return forms, [flag for form in forms for flag in form_to_flags(form)]
+    found = grid_to_extraction(grid.rows, settings.family, file=path.name, sha256=sha256, max_shift=settings.max_shift)
+    return found.forms, found.flags + [flag for form in found.forms for flag in form_to_flags(form)]
 
 
 def plan_inbox(inbox: Path, warehouse: Warehouse) -> list[Planned]:

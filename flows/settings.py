@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from extractors.exceptions import SettingsError
-from extractors.family import FAMILIES_DIR, load_family
+from extractors.family import AUTO, family_names, load_family
 from extractors.indicators import MAX_SHIFT
 
 
@@ -17,14 +17,15 @@ class Settings(BaseModel):
 
     inbox: Path = Path("inbox")
     warehouse: Path = Path("warehouse")
-    family: str = "standard"
+    family: str = AUTO  # each form's family recognised from its title and labels, or one forced
     workers: int = Field(2, ge=1, le=64, description="files processed at once")
     max_shift: int = Field(MAX_SHIFT, ge=0, le=6, description="columns a row may have slid sideways")
 
     @field_validator("family")
     @classmethod
     def _family_exists(cls, name: str) -> str:
-        load_family(name)
+        if name != AUTO:
+            load_family(name)
         return name
 
     @classmethod
@@ -44,7 +45,7 @@ class Settings(BaseModel):
 
 def _allowed(name: str) -> str:
     if name == "family":
-        return "; allowed: " + ", ".join(sorted(p.stem for p in FAMILIES_DIR.glob("*.toml")))
+        return "; allowed: " + ", ".join([AUTO, *family_names()])
     field = Settings.model_fields.get(name)
     if field is None:
         return "; allowed settings: " + ", ".join(Settings.model_fields)

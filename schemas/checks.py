@@ -19,6 +19,8 @@ FULL_MARKS = 100.0
 REQUIRED_TEXT = {"project_name": "项目名称", "department": "主管部门", "implementing_unit": "实施单位",
                  "goal_planned": "预期目标", "goal_achieved": "实际完成情况"}
 REQUIRED_NUMBERS = {"budget_full_year": "全年预算数", "budget_executed": "全年执行数", "funds_score": "资金得分"}
+SCORE_FIELDS = ("funds_score", "total_score")  # not asked of a copy printed without 分值 and 得分
+BUDGET_LABELS = {"initial": "年初预算数", "full_year": "全年预算数"}
 # A quantitative target: an optional comparison, a number, an optional short unit.
 QUANTITY = regex.compile(r"^(?P<op>[<>＜＞≤≥]=?|[=＝]|不[低少]于|不[高多超]于|大于等于|小于等于)?\s*"
                          r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|[\p{Han}A-Za-z]{0,3})$")
@@ -45,7 +47,7 @@ def check_total_score(form: Form) -> Iterator[Flag]:
 
 
 def check_weight_sum(form: Form) -> Iterator[Flag]:
-    if not form.indicators:
+    if not form.indicators or not form.scored:
         return
     found = (form.value("funds_weight") or 0.0) + sum(i.weight or 0.0 for i in form.indicators)
     if abs(found - FULL_MARKS) > 0.01 + EPS:
@@ -54,22 +56,30 @@ def check_weight_sum(form: Form) -> Iterator[Flag]:
                    "funds_weight", fmt(FULL_MARKS), fmt(found))
 
 
+def _rate_base(form: Form) -> tuple[float | None, str]:
+    """The amount 执行率 divides by and its label: 全年预算数, unless the form marks another (A)."""
+    base = form.rate_base if form.rate_base in ("initial", "full_year") else "full_year"
+    return form.value(f"budget_{base}"), BUDGET_LABELS[base]
+
+
 def check_execution_rate(form: Form) -> Iterator[Flag]:
-    rate, budget, executed = (form.value(f) for f in ("execution_rate", "budget_full_year", "budget_executed"))
+    rate, executed = form.value("execution_rate"), form.value("budget_executed")
+    budget, label = _rate_base(form)
     if rate is None or not budget or executed is None:
         return
     expected = executed / budget
     if abs(expected - rate) > _unit(form, "execution_rate", 0.0001) + EPS:
         yield Flag(form.form_id, "execution_rate", "error",
-                   f"执行率 is printed {rate:.2%} but 全年执行数 ÷ 全年预算数 is {expected:.2%}",
+                   f"执行率 is printed {rate:.2%} but 全年执行数 ÷ {label} is {expected:.2%}",
                    "execution_rate", f"{expected:.4f}", f"{rate:.4f}")
 
 
 def check_funds_score(form: Form) -> Iterator[Flag]:
     weight, score, rate = (form.value(f) for f in ("funds_weight", "funds_score", "execution_rate"))
-    if rate is None and form.value("budget_full_year"):
+    budget, _ = _rate_base(form)
+    if rate is None and budget:
         executed = form.value("budget_executed")
-        rate = None if executed is None else executed / form.value("budget_full_year")  # type: ignore[operator]
+        rate = None if executed is None else executed / budget
     if weight is None or score is None or rate is None:
         return
     expected = weight * min(rate, 1.0)
@@ -106,11 +116,12 @@ def check_missing_field(form: Form) -> Iterator[Flag]:
         if not getattr(form, field):
             yield Flag(form.form_id, "missing_field", "error", f"{label} is blank", field)
     for field, label in REQUIRED_NUMBERS.items():
-        if form.value(field) is None and not any(f == field for f, _, _ in form.unparsed):
+        if form.value(field) is None and not any(f == field for f, _, _ in form.unparsed) and \
+                (form.scored or field not in SCORE_FIELDS):
             yield Flag(form.form_id, "missing_field", "error", f"{label} is blank", field)
     if form.year is None:
         yield Flag(form.form_id, "missing_field", "error", "the form's year (20XX 年度) is not printed", "year")
-    if form.total_score is None:
+    if form.total_score is None and form.scored:
         yield Flag(form.form_id, "missing_field", "error", "总分 is blank", "total_score")
     if not form.indicators:
         yield Flag(form.form_id, "missing_field", "error", "the form has no 绩效指标 rows", "indicators")
@@ -190,8 +201,22 @@ CHECKS: dict[str, Callable[[Form], Iterator[Flag]]] = {
 }
 
 
+FILE_CHECKS = {  # findings about a file rather than one of its forms: form_id "", warnings
+    "title_without_form": "a line looks like a form title but starts no form (the reason says why)",
+    "other_document": "a document that is no project form (部门整体, 目标申报表, 指标表, 自评报告): not loaded",
+}
+
+
+def file_flag(check: str, message: str, where: str, text: str, source_file: str, source_sha256: str) -> Flag:
+    """A warning about the file itself, joined to `files` by `source_sha256`."""
+    return Flag("", check, "warning", message, where, "", text, source_file, source_sha256)
+
+
 def form_to_flags(form: Form, checks: dict[str, Callable[[Form], Iterator[Flag]]] = CHECKS) -> list[Flag]:
-    """Every flag every check raises on the form, in check order; a contradiction names the doubtful
-    reads of the numbers it used."""
-    return name_doubts(form, [flag for check in checks.values() for flag in check(form)])
+    """Every flag every check raises on the form, in check order, each naming the form's file; a
+    contradiction names the doubtful reads of the numbers it used."""
+    flags = name_doubts(form, [flag for check in checks.values() for flag in check(form)])
+    for flag in flags:
+        flag.source_file, flag.source_sha256 = form.source_file, form.source_sha256
+    return flags
 

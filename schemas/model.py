@@ -57,6 +57,10 @@ class Form:
     goal_planned: str = ""
     goal_achieved: str = ""
     total_score: float | None = None
+    grade: str = ""  # what a total row prints after the total (优, 良, 中, 差)
+    family: str = ""  # the form family it was rebuilt with
+    rate_base: str = "full_year"  # the amount 执行率 divides by: 全年预算数, or what the form marks (A)
+    scored: bool = True  # False for a copy printed without any 分值 or 得分 column
     amounts: dict[str, float | None] = field(default_factory=dict)
     printed: dict[str, Printed] = field(default_factory=dict)
     indicators: list[Indicator] = field(default_factory=list)
@@ -74,14 +78,17 @@ class Form:
 
 @dataclass(slots=True)
 class Flag:
-    form_id: str
+    form_id: str  # "" for a finding about the file rather than one of its forms
     check: str
     severity: str
     message: str
     field: str = ""
     expected: str = ""
     found: str = ""
+    source_file: str = ""
+    source_sha256: str = ""
 
     @property
     def flag_id(self) -> str:
-        return f"{self.form_id}:{self.check}:{self.field}" if self.field else f"{self.form_id}:{self.check}"
+        owner = self.form_id or f"{self.source_sha256[:16]}-file"
+        return f"{owner}:{self.check}:{self.field}" if self.field else f"{owner}:{self.check}"

@@ -31,12 +31,13 @@ COLUMNS: dict[str, dict[str, str]] = {
               **{f: _FLOAT for f in FUNDS_FIELDS},
               **{f: _FLOAT for f in AMOUNT_FIELDS[3:]},
               "goal_planned": _STR, "goal_achieved": _STR, "total_score": _FLOAT, "status": _STR,
-              "source_page": _INT, "source_line": _INT, "confidence": _FLOAT},
+              "source_page": _INT, "source_line": _INT, "confidence": _FLOAT, "grade": _STR, "family": _STR},
     "indicators": {"form_id": _STR, "seq": _INT, "level1": _STR, "level2": _STR, "level3": _STR,
                    "target": _STR, "actual": _STR, "weight": _FLOAT, "score": _FLOAT, "deviation_note": _STR,
                    "source_page": _INT, "source_line": _INT},
     "flags": {"flag_id": _STR, "form_id": _STR, "check": _STR, "severity": _STR, "message": _STR,
-              "field": _STR, "expected": _STR, "found": _STR, "status": _STR},
+              "field": _STR, "expected": _STR, "found": _STR, "status": _STR,
+              "source_file": _STR, "source_sha256": _STR},
 }
 TABLES = tuple(COLUMNS)
 
@@ -111,7 +112,7 @@ def forms_to_frames(forms: list[Form], flags: list[Flag]) -> dict[str, pd.DataFr
 
     Raises `pandera.errors.SchemaErrors`, whose `failure_cases` says every row that failed.
     """
-    open_forms = {f.form_id for f in flags}
+    open_forms = {f.form_id for f in flags if f.form_id}
     form_rows = [form_to_record(f, "flagged" if f.form_id in open_forms else "ok") for f in forms]
     indicator_rows = [
         {"form_id": f.form_id, "seq": i.seq, "level1": i.level1, "level2": i.level2, "level3": i.level3,
@@ -121,7 +122,8 @@ def forms_to_frames(forms: list[Form], flags: list[Flag]) -> dict[str, pd.DataFr
     ]
     flag_rows = [
         {"flag_id": g.flag_id, "form_id": g.form_id, "check": g.check, "severity": g.severity,
-         "message": g.message, "field": g.field, "expected": g.expected, "found": g.found, "status": "open"}
+         "message": g.message, "field": g.field, "expected": g.expected, "found": g.found, "status": "open",
+         "source_file": g.source_file, "source_sha256": g.source_sha256}
         for g in flags
     ]
     frames = {}

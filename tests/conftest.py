@@ -20,6 +20,21 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
+PROVENANCE = {"form_id", "source_file", "source_sha256", "source_line", "source_page", "printed", "unplaced"}
+
+
+def comparable(form) -> dict:
+    """A rebuilt form as a plain dict without where it came from: what two readings of the same
+    form must agree on, whatever file kind or shape each was read from."""
+    from dataclasses import asdict
+
+    record = asdict(form)
+    for indicator in record["indicators"]:
+        for key in ("source_line", "source_page", "weight_printed", "score_printed"):
+            indicator.pop(key, None)
+    return {k: v for k, v in record.items() if k not in PROVENANCE}
+
+
 def golden_cases() -> list[Path]:
     """Every fixtures/<case>/ that holds a gold.json beside its input files."""
     return sorted(p.parent for p in FIXTURES.glob("*/gold.json"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from extractors.family import FAMILIES_DIR
+from extractors.family import family_names
 from flows.cli import PREFECT_DEFAULTS, main
 from flows.settings import Settings
 
@@ -91,7 +91,7 @@ def test_an_unknown_family_exits_2_naming_the_known_ones(tmp_path, capsys, cli_e
     assert main(["run", "--inbox", str(tmp_path / "inbox"), "--family", "nosuch"]) == 2
     err = capsys.readouterr().err
     assert "family" in err and "nosuch" in err
-    known = sorted(p.stem for p in FAMILIES_DIR.glob("*.toml"))
+    known = family_names()
     assert known and all(name in err for name in known)
 
 

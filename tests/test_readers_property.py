@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from dataclasses import asdict
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -19,13 +18,13 @@ from extractors.inputs.text import text_to_rows
 from extractors.rebuild import segment_to_form
 from extractors.segment import rows_to_segments
 from extractors.text import clean_cell
+from tests.conftest import comparable
 from tests.material import load_gold_forms
 from tests.material.layout import form_to_table, tables_to_dump
 from tests.material.office import SheetStyle, sheets_to_xlsx, tables_to_docx
 from tests.material.web import PageStyle, tables_to_html
 
 GOLD = load_gold_forms()
-FIELDS_LEFT_OUT = {"form_id", "source_file", "source_sha256", "source_line", "source_page", "printed", "unplaced"}
 CJK = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), min_size=2, max_size=14)
 
 
@@ -33,11 +32,7 @@ def extracted(rows) -> list[dict]:
     family = load_family()
     out = []
     for segment in rows_to_segments(rows, family):
-        form = asdict(segment_to_form(segment, family, form_id="f", source_file="x", source_sha256="0"))
-        for indicator in form["indicators"]:
-            for key in ("source_line", "source_page", "weight_printed", "score_printed"):
-                indicator.pop(key, None)
-        out.append({k: v for k, v in form.items() if k not in FIELDS_LEFT_OUT})
+        out.append(comparable(segment_to_form(segment, family, form_id="f", source_file="x", source_sha256="0")))
     return out
 
 

@@ -28,6 +28,7 @@ class Reader(Protocol):
 READERS: dict[str, Reader] = {
     ".txt": text.read_text_grid,
     ".tsv": text.read_text_grid,
+    ".md": text.read_text_grid,  # pipe rows, as Markdown converters write tables
     ".csv": text.read_csv_grid,
     ".pdf": pdf.read_pdf_grid,
     ".png": read_image_grid,

@@ -1,12 +1,12 @@
-"""Text dumps: UTF-8, GB18030/GBK, UTF-16 (with or without BOM) or Big5, cells split by tabs or
-runs of spaces, or read as CSV from a .csv file."""
+"""Text dumps: UTF-8, GB18030/GBK, UTF-16 (with or without BOM) or Big5, in any of the shapes
+copied forms take (tabs, runs of spaces, pipe rows, one cell a line, flattened), or read as CSV
+from a .csv file."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-from collections.abc import Callable
 from pathlib import Path
 
 import regex
@@ -14,6 +14,7 @@ import regex
 from extractors.cells import Grid, Row
 from extractors.exceptions import UnreadableFile
 from extractors.limits import read_text_bytes
+from extractors.shapes import lines_to_rows
 from extractors.text import clean_cell
 
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
@@ -27,7 +28,6 @@ READS = "UTF-8, UTF-16, GB18030/GBK and Big5"
 SAMPLE_BYTES = 65536
 GB_SAMPLE_CHARS = 4096
 MIN_GB2312_SHARE = 0.9  # GB18030 text is taken as it decodes when this share of its Chinese is GB2312
-_SPACES = regex.compile(r"(?: |\u3000){2,}")
 _CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
@@ -110,26 +110,10 @@ def lines_of(text: str) -> list[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def _split_tabs(line: str) -> list[str]:
-    return line.split("\t")
-
-
 def text_to_rows(text: str) -> list[Row]:
-    """One row per non-blank line; a cell keeps its column even when it is blank.
-
-    A dump with tabs is split on tabs only (a run of spaces inside a cell is a wrap); one
-    without is split on runs of two or more spaces.
-    """
-    split: Callable[[str], list[str]] = _split_tabs if "\t" in text else _SPACES.split
-    rows = []
-    for number, line in enumerate(lines_of(text), start=1):
-        if not line.strip():
-            continue
-        cells = split(line)
-        if " " in line or "\u3000" in line or "\xa0" in line or "\r" in line or "\f" in line or "\v" in line:
-            cells = [clean_cell(c) for c in cells]
-        rows.append(Row(cells=cells, line=number))
-    return rows
+    """One row per table row, the shape read block by block (`extractors.shapes`): tab rows, spaced
+    rows, pipe rows, one cell a line, flattened copies; a row keeps its line in the file."""
+    return lines_to_rows(lines_of(text))
 
 
 def csv_to_rows(text: str, *, max_cell_lines: int = MAX_CELL_LINES) -> list[Row]:

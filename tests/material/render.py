@@ -16,7 +16,7 @@ from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -38,6 +38,7 @@ from tests.material.layout import (
     stack,
     total_block,
 )
+from tests.material.layout import Table as LayoutTable
 
 Font = Literal["wqy", "cid"]
 # How a table is ruled: every cell boxed, only lines between rows (none inside a merged cell), or none.
@@ -188,3 +189,34 @@ def forms_to_pdf(forms: Sequence[Mapping[str, Any]], path: str | Path, *, font: 
                             invariant=True, encrypt=encrypt)
     doc.build(story)
     return path
+
+
+def column_widths(table: LayoutTable, frame_width: float) -> list[float]:
+    """Widths that share the frame by how long each column's texts run (between 3 and 12 characters)."""
+    longest = [3] * table.columns
+    for row in table.block.rows:
+        for c, value in enumerate(row):
+            if isinstance(value, Cell):
+                longest[c] = max(longest[c], min(len(value.text), 12))
+    return [frame_width * n / sum(longest) for n in longest]
+
+
+def tables_to_pdf(tables: Sequence[LayoutTable], path: str | Path, *, font: Font = "wqy", font_size: float = 8.0,
+                  rules: Rules = "grid", title: str = "") -> Path:
+    """Write laid-out forms of any width to one PDF, a form a page (landscape when ten columns or
+    more), heading lines above each table; returns the path. Reproducible byte for byte."""
+    page_size = landscape(A4) if max(t.columns for t in tables) >= 10 else A4
+    settings = RenderSettings(font=font, font_size=font_size, page_size=page_size)
+    c = Cells(settings)
+    story: list[Flowable] = []
+    for table in tables:
+        story += [PageBreak()] if story else []
+        story += [Paragraph(escape(line), c.title if not i else c.subtitle) for i, line in enumerate(table.heading)]
+        commands = [*rule_commands(rules), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *PADDINGS]
+        commands += [("SPAN", start, end) for start, end in table.block.spans]
+        story += [Spacer(1, 2 * mm), Table(c.rows(table.block), colWidths=column_widths(table, settings.frame_width()),
+                                           style=TableStyle(commands))]
+    doc = SimpleDocTemplate(str(path), pagesize=page_size, leftMargin=settings.margin, rightMargin=settings.margin,
+                            topMargin=settings.margin, bottomMargin=settings.margin, title=title, invariant=True)
+    doc.build(story)
+    return Path(path)
