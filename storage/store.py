@@ -1,0 +1,293 @@
+"""The store: the warehouse's authority, one SQLite database in WAL mode.
+
+It holds the ledger of files seen (`files`), the rows of the contract tables (`forms`,
+`indicators`, `flags`; their columns come from `schemas.tables.COLUMNS`, so a column added there
+is added here when the store is next opened), the claims of a running run, the runs themselves,
+and room for review decisions. The parquet tables readers use are published from it
+(`storage.publish`). Every change is a transaction: a batch's files, their rows and their ledger
+rows commit together or not at all.
+
+One run at a time per warehouse: `run_lock` is an exclusive lock on `selfeval.lock` beside the
+database, which the kernel releases when its process dies, however it dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from schemas.tables import COLUMNS
+
+STORE_FILE = "selfeval.sqlite"
+LOCK_FILE = "selfeval.lock"
+ROW_TABLES = ("forms", "indicators", "flags")
+_SQL = {"str": "TEXT NOT NULL DEFAULT ''", "int": "INTEGER NOT NULL DEFAULT 0", "Int64": "INTEGER", "float": "REAL"}
+_KEYS = {"forms": "form_id", "indicators": "form_id, seq", "flags": "flag_id"}
+# Columns of the store's own beside the contract's: where a file was and where it went; whether a
+# form is the current one of its project (a re-issued file supersedes an earlier one).
+_EXTRA = {
+    "files": ('"id" INTEGER PRIMARY KEY AUTOINCREMENT', '"run_id" TEXT NOT NULL DEFAULT \'\'',
+              '"source_path" TEXT NOT NULL DEFAULT \'\'', '"moved_to" TEXT NOT NULL DEFAULT \'\'',
+              '"moved" INTEGER NOT NULL DEFAULT 0'),
+    "forms": ('"current" INTEGER NOT NULL DEFAULT 1', '"superseded_by" TEXT NOT NULL DEFAULT \'\''),
+}
+_FIXED = """
+create table if not exists meta (key text primary key, value text not null);
+create table if not exists runs (run_id text primary key, pid integer, host text, inbox text,
+    started_at text, finished_at text not null default '');
+create table if not exists claims (path text primary key, sha256 text not null, run_id text not null,
+    pid integer, host text, claimed_at text);
+create table if not exists decisions (decision_id integer primary key autoincrement, flag_id text,
+    form_id text, field text, reviewer text, decided_at text, old_value text, new_value text, note text);
+create unique index if not exists files_loaded_once on files(sha256) where status = 'loaded';
+create index if not exists files_sha on files(sha256);
+create index if not exists files_unmoved on files(moved) where moved = 0;
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """One file's outcome as the ledger keeps it, and where its bytes go once it is committed."""
+
+    file_name: str
+    sha256: str
+    status: str
+    reason: str = ""
+    forms: int = 0
+    source_path: str = ""
+    moved_to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unmoved:
+    """A committed file whose bytes were not yet moved out of the inbox."""
+
+    id: int
+    source_path: str
+    moved_to: str
+    status: str
+    reason: str
+
+
+class RunBusy(Exception):
+    """Another live process holds the warehouse's run lock."""
+
+    def __init__(self, holder: str) -> None:
+        self.holder = holder
+        super().__init__(holder)
+
+
+_held: dict[Path, int] = {}  # warehouse -> descriptor of the run lock this process holds
+
+
+class Store:
+    def __init__(self, warehouse: Path | str) -> None:
+        self.root = Path(warehouse)
+        self.path = self.root / STORE_FILE
+        self.run_id = ""
+
+    @classmethod
+    def open(cls, warehouse: Path | str) -> Store:
+        store = cls(warehouse)
+        store.root.mkdir(parents=True, exist_ok=True)
+        with store.connect() as db:
+            store._create(db)
+        return store
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db.execute("pragma journal_mode=wal")
+            db.execute("pragma synchronous=full")  # a committed outcome survives a crash of the machine
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once so that writers queue rather than deadlock."""
+        with self.connect() as db:
+            db.execute("begin immediate")
+            try:
+                yield db
+            except BaseException:
+                db.execute("rollback")
+                raise
+            db.execute("commit")
+
+    def _create(self, db: sqlite3.Connection) -> None:
+        db.execute("begin immediate")
+        for table, columns in COLUMNS.items():
+            parts = [*_EXTRA.get(table, ()), *(f"{_quote(c)} {_SQL[k]}" for c, k in columns.items())]
+            if table in _KEYS:
+                parts.append(f"primary key ({_KEYS[table]})")
+            db.execute(f"create table if not exists {table} ({', '.join(parts)})")
+            have = {row[1] for row in db.execute(f"pragma table_info({table})")}
+            for column, kind in columns.items():  # a column added to the contract since
+                if column not in have:
+                    db.execute(f"alter table {table} add column {_quote(column)} {_SQL[kind]}")
+        for statement in filter(str.strip, _FIXED.split(";")):
+            db.execute(statement)
+        db.execute("insert or ignore into meta values ('generation', '0')")
+        db.execute("commit")
+
+    # -- the run lock and claims --------------------------------------------------------------------
+
+    @contextmanager
+    def run_lock(self, *, wait: float = 0.0, inbox: str = "", on_wait: Any = None) -> Iterator[str]:
+        """Hold the warehouse's run lock; yields this run's id. Raises `RunBusy` after `wait` seconds.
+
+        Re-entrant within a process: a flow run inside `selfeval run` shares the command's lock."""
+        key = self.root.resolve()
+        if key in _held:
+            yield self.run_id or self._register_run(inbox)
+            return
+        fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self._acquire(fd, wait, on_wait)
+            _held[key] = fd
+            try:
+                yield self._register_run(inbox)
+            finally:
+                del _held[key]
+                self._finish_run()
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _acquire(self, fd: int, wait: float, on_wait: Any) -> None:
+        deadline, told = time.monotonic() + wait, False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                holder = self.running_run()
+                if time.monotonic() >= deadline:
+                    raise RunBusy(holder) from None
+                if on_wait is not None and not told:
+                    on_wait(holder)
+                    told = True
+                time.sleep(0.2)
+
+    def running_run(self) -> str:
+        """Who holds the lock, as one phrase: 'run 1a2b (pid 42 on host, started …)'."""
+        with self.connect() as db:
+            row = db.execute("select run_id, pid, host, started_at from runs where finished_at = '' "
+                             "order by started_at desc limit 1").fetchone()
+        return f"run {row[0][:8]} (pid {row[1]} on {row[2]}, started {row[3]})" if row else "another run"
+
+    def _register_run(self, inbox: str) -> str:
+        self.run_id = os.urandom(8).hex()
+        with self.transaction() as db:
+            db.execute("update runs set finished_at = ? where finished_at = ''", ("ended without finishing",))
+            db.execute("insert into runs values (?, ?, ?, ?, ?, '')",
+                       (self.run_id, os.getpid(), socket.gethostname(), inbox, now()))
+        return self.run_id
+
+    def _finish_run(self) -> None:
+        with self.transaction() as db:
+            db.execute("update runs set finished_at = ? where run_id = ?", (now(), self.run_id))
+
+    def take_over_claims(self) -> list[tuple[str, str]]:
+        """Drop the claims of runs that died (only a lock holder calls this): (path, run) of each."""
+        with self.transaction() as db:
+            stale = db.execute("select path, run_id from claims where run_id != ?", (self.run_id,)).fetchall()
+            db.execute("delete from claims where run_id != ?", (self.run_id,))
+        return stale
+
+    def claim(self, items: Iterable[tuple[str, str]]) -> None:
+        """Claim (path, sha256) of every file this run will work on, before any work."""
+        host, pid, at = socket.gethostname(), os.getpid(), now()
+        with self.transaction() as db:
+            db.executemany("insert or replace into claims values (?, ?, ?, ?, ?, ?)",
+                           [(path, sha, self.run_id, pid, host, at) for path, sha in items])
+
+    def release(self, paths: Iterable[str]) -> None:
+        with self.transaction() as db:
+            db.executemany("delete from claims where path = ?", [(p,) for p in paths])
+
+    # -- outcomes -----------------------------------------------------------------------------------
+
+    def loaded_files(self, shas: Iterable[str] | None = None) -> dict[str, str]:
+        """sha256 -> name of each loaded file (of those given, or all)."""
+        with self.connect() as db:
+            if shas is None:
+                rows = db.execute("select sha256, file_name from files where status = 'loaded'").fetchall()
+            else:
+                db.execute("create temp table wanted (sha256 text primary key)")
+                db.executemany("insert or ignore into wanted values (?)", [(s,) for s in shas])
+                rows = db.execute("select f.sha256, f.file_name from files f join wanted using (sha256) "
+                                  "where f.status = 'loaded'").fetchall()
+        return dict(rows)
+
+    def commit(self, records: list[FileRecord], rows: dict[str, list[list[Any]]]) -> None:
+        """Ledger rows and table rows of a batch, and the release of its claims: all or nothing."""
+        at = now()
+        names = list(COLUMNS["files"])
+        ledger = [[*(_ledger_value(r, c, at) for c in names), self.run_id, r.source_path, r.moved_to]
+                  for r in records]
+        with self.transaction() as db:
+            for table in ROW_TABLES:
+                if rows.get(table):
+                    columns = ", ".join(_quote(c) for c in COLUMNS[table])
+                    marks = ", ".join("?" * len(COLUMNS[table]))
+                    db.executemany(f"insert into {table} ({columns}) values ({marks})", rows[table])
+            columns = ", ".join(_quote(c) for c in [*names, "run_id", "source_path", "moved_to"])
+            db.executemany(f"insert into files ({columns}) values ({', '.join('?' * (len(names) + 3))})", ledger)
+            db.executemany("delete from claims where path = ?", [(r.source_path,) for r in records])
+            db.execute("update meta set value = value + 1 where key = 'generation'")
+
+    def unmoved(self) -> list[Unmoved]:
+        with self.connect() as db:
+            rows = db.execute("select id, source_path, moved_to, status, reason from files where moved = 0 "
+                              "order by id").fetchall()
+        return [Unmoved(*row) for row in rows]
+
+    def mark_moved(self, moved: Iterable[tuple[int | str, str]]) -> None:
+        """(id or source path, where the bytes are now) of files moved out of the inbox."""
+        with self.transaction() as db:
+            for key, target in moved:
+                column = "id" if isinstance(key, int) else "source_path"
+                db.execute(f"update files set moved = 1, moved_to = ? where {column} = ? and moved = 0",
+                           (target, key))
+
+    def generation(self) -> int:
+        with self.connect() as db:
+            return int(db.execute("select value from meta where key = 'generation'").fetchone()[0])
+
+    def read_rows(self, db: sqlite3.Connection, table: str) -> list[tuple]:
+        """The published rows of a table, in key order (the ledger in its own order)."""
+        columns = ", ".join(_quote(c) for c in COLUMNS[table])
+        if table == "files":
+            return db.execute(f"select {columns} from files order by id").fetchall()
+        if table == "forms":
+            return db.execute(f"select {columns} from forms where current = 1 order by form_id").fetchall()
+        columns = ", ".join(f"t.{_quote(c)}" for c in COLUMNS[table])
+        return db.execute(f"select {columns} from {table} t join forms f using (form_id) where f.current = 1 "
+                          f"order by {', '.join('t.' + k.strip() for k in _KEYS[table].split(','))}").fetchall()
+
+
+_BLANK = {"str": "", "int": 0, "Int64": None, "float": None}
+
+
+def _ledger_value(record: FileRecord, column: str, at: str) -> Any:
+    """A ledger column's value; a column the record does not know (added to the contract) is blank."""
+    return at if column == "seen_at" else getattr(record, column, _BLANK[COLUMNS["files"][column]])
