@@ -168,3 +168,11 @@ def extract_batch(items: list[BatchItem], settings: Settings,
     if on_file is not None:
         on_file(len(items))  # validation: the batch's own step
     return BatchResult(outcomes, validate_batch(outcomes, forms, flags))
+
+
+def ingest_file(path: Path, sha256: str, warehouse: object, settings: Settings) -> FileOutcome:
+    """One file through every stage into the warehouse (a `storage.warehouse.Warehouse`), committed,
+    moved and published, as a run of its own would take it."""
+    from flows.runs import ingest_one
+
+    return ingest_one(path, sha256, Path(getattr(warehouse, "root", warehouse)), settings)  # type: ignore[arg-type]

@@ -247,8 +247,8 @@ def finish(store: Store, inbox: Path, plan: Plan, outcomes: list[FileOutcome], t
 Extractor = Callable[[list[list[Planned]]], Iterable[tuple[list[Planned], BatchResult]]]
 
 
-def run_inbox(settings: Settings, extract: Extractor, *, on_batch: Callable[[list[FileOutcome]], None] | None = None,
-              wait: float = 0.0) -> RunSummary:
+def run_inbox(settings: Settings, extract: Extractor, *, on_plan: Callable[[Plan], None] | None = None,
+              on_batch: Callable[[list[FileOutcome]], None] | None = None, wait: float = 0.0) -> RunSummary:
     """A whole run in plain Python, with `extract` giving each batch's result as it is ready."""
     started = time.perf_counter()
     store = Store.open(settings.warehouse)
@@ -257,7 +257,10 @@ def run_inbox(settings: Settings, extract: Extractor, *, on_batch: Callable[[lis
         notes = recover(store, inbox)
         plan = plan_inbox(inbox, store, settle=settings.settle_seconds)
         store.claim((str(p.path), p.sha256) for p in [*plan.fresh, *plan.duplicates])
-        outcomes, taken = [], set()
+        if on_plan is not None:
+            on_plan(plan)
+        outcomes: list[FileOutcome] = []
+        taken: set[Path] = set()
         planned = {p.name: p for p in plan.fresh}
         for _, result in extract(make_batches(plan.fresh, settings.workers)):
             commit_outcomes(store, inbox, planned, result.outcomes, result.rows, taken)
@@ -269,3 +272,21 @@ def run_inbox(settings: Settings, extract: Extractor, *, on_batch: Callable[[lis
     summary = RunSummary(str(inbox), str(settings.warehouse), outcomes, time.perf_counter() - started, notes)
     summary.notes += [f"waiting: {name}: still being written" for name in plan.waiting]
     return summary
+
+
+def ingest_one(path: Path, sha256: str, warehouse: Path, settings: Settings) -> FileOutcome:
+    """One file, read in this process, as a run of its own: a duplicate, or committed and moved."""
+    from flows.pipeline import extract_batch
+
+    store = Store.open(warehouse)
+    inbox = settings.inbox if settings.inbox in path.parents else path.parent
+    item = Planned(path, path.relative_to(inbox).as_posix(), sha256, path.stat().st_size)
+    with store.run_lock(inbox=str(inbox)):
+        original = store.loaded_files([sha256]).get(sha256, "")
+        if original:
+            result = BatchResult([FileOutcome(item.name, sha256, "duplicate", f"same bytes as {original}")])
+        else:
+            result = extract_batch([item.item()], settings)
+        commit_outcomes(store, inbox, {item.name: item}, result.outcomes, result.rows, set())
+        publish(store)
+    return result.outcomes[0]

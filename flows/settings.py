@@ -8,7 +8,6 @@ the limit and its variable named in the reason.
 from __future__ import annotations
 
 import os
-
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ class Settings(BaseModel):
     def build(cls, **values: Any) -> Settings:
         """Settings from keyword values; None means the environment's value (`ENVIRONMENT`), else the default."""
         given = {k: v for k, v in values.items() if v is not None}
-        from_env = {k: os.environ[e] for k, e in ENVIRONMENT.items() if os.environ.get(e) and k not in given}
+        from_env: dict[str, Any] = {k: os.environ[e] for k, e in ENVIRONMENT.items() if os.environ.get(e) and k not in given}
         try:
             return cls(**from_env, **given)
         except ValidationError as exc:

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas.tables import ARROW_SCHEMAS, COLUMNS, TABLES, empty_frame
-from storage.store import Store
+from storage.store import Store, published_generation
 
 PUBLISHED = ".published"
 PUBLISH_LOCK = "selfeval.publish.lock"
@@ -80,17 +80,6 @@ def _write_table(folder: Path, table: str, rows: list[tuple], form_years: dict[s
     for key, part in by_year.items():
         pq.write_table(rows_to_arrow(table, part), folder / f"{key}.parquet")
     return len(by_year)
-
-
-def published_generation(root: Path) -> int:
-    """The generation `<warehouse>/forms` points at; -1 when nothing is published yet."""
-    target = root / "forms"
-    if not target.is_symlink():
-        return -1
-    try:
-        return int(Path(os.readlink(target)).parent.name)
-    except ValueError:
-        return -1
 
 
 def _point(root: Path, table: str, target: Path) -> None:

@@ -25,11 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from schemas.tables import COLUMNS
-
 STORE_FILE = "selfeval.sqlite"
 LOCK_FILE = "selfeval.lock"
 ROW_TABLES = ("forms", "indicators", "flags")
+PUBLISHED_TABLES = ("files", *ROW_TABLES)  # the contract's tables, each a symlink in the warehouse
 _SQL = {"str": "TEXT NOT NULL DEFAULT ''", "int": "INTEGER NOT NULL DEFAULT 0", "Int64": "INTEGER", "float": "REAL"}
 _KEYS = {"forms": "form_id", "indicators": "form_id, seq", "flags": "flag_id"}
 # Columns of the store's own beside the contract's: where a file was and where it went; whether a
@@ -52,6 +51,14 @@ create unique index if not exists files_loaded_once on files(sha256) where statu
 create index if not exists files_sha on files(sha256);
 create index if not exists files_unmoved on files(moved) where moved = 0;
 """
+
+
+def _columns() -> dict[str, dict[str, str]]:
+    """The contract tables' columns (imported when first needed: a quick look at the store
+    should not pay for pandas and pandera)."""
+    from schemas.tables import COLUMNS
+
+    return COLUMNS
 
 
 def now() -> str:
@@ -135,7 +142,7 @@ class Store:
 
     def _create(self, db: sqlite3.Connection) -> None:
         db.execute("begin immediate")
-        for table, columns in COLUMNS.items():
+        for table, columns in _columns().items():
             parts = [*_EXTRA.get(table, ()), *(f"{_quote(c)} {_SQL[k]}" for c, k in columns.items())]
             if table in _KEYS:
                 parts.append(f"primary key ({_KEYS[table]})")
@@ -240,15 +247,15 @@ class Store:
 
     def commit(self, records: list[FileRecord], rows: dict[str, list[list[Any]]]) -> None:
         """Ledger rows and table rows of a batch, and the release of its claims: all or nothing."""
-        at = now()
-        names = list(COLUMNS["files"])
+        at, columns_of = now(), _columns()
+        names = list(columns_of["files"])
         ledger = [[*(_ledger_value(r, c, at) for c in names), self.run_id, r.source_path, r.moved_to]
                   for r in records]
         with self.transaction() as db:
             for table in ROW_TABLES:
                 if rows.get(table):
-                    columns = ", ".join(_quote(c) for c in COLUMNS[table])
-                    marks = ", ".join("?" * len(COLUMNS[table]))
+                    columns = ", ".join(_quote(c) for c in columns_of[table])
+                    marks = ", ".join("?" * len(columns_of[table]))
                     db.executemany(f"insert into {table} ({columns}) values ({marks})", rows[table])
             columns = ", ".join(_quote(c) for c in [*names, "run_id", "source_path", "moved_to"])
             db.executemany(f"insert into files ({columns}) values ({', '.join('?' * (len(names) + 3))})", ledger)
@@ -275,12 +282,13 @@ class Store:
 
     def read_rows(self, db: sqlite3.Connection, table: str) -> list[tuple]:
         """The published rows of a table, in key order (the ledger in its own order)."""
-        columns = ", ".join(_quote(c) for c in COLUMNS[table])
+        names = list(_columns()[table])
+        columns = ", ".join(_quote(c) for c in names)
         if table == "files":
             return db.execute(f"select {columns} from files order by id").fetchall()
         if table == "forms":
             return db.execute(f"select {columns} from forms where current = 1 order by form_id").fetchall()
-        columns = ", ".join(f"t.{_quote(c)}" for c in COLUMNS[table])
+        columns = ", ".join(f"t.{_quote(c)}" for c in names)
         return db.execute(f"select {columns} from {table} t join forms f using (form_id) where f.current = 1 "
                           f"order by {', '.join('t.' + k.strip() for k in _KEYS[table].split(','))}").fetchall()
 
@@ -290,4 +298,35 @@ _BLANK = {"str": "", "int": 0, "Int64": None, "float": None}
 
 def _ledger_value(record: FileRecord, column: str, at: str) -> Any:
     """A ledger column's value; a column the record does not know (added to the contract) is blank."""
-    return at if column == "seen_at" else getattr(record, column, _BLANK[COLUMNS["files"][column]])
+    return at if column == "seen_at" else getattr(record, column, _BLANK[_columns()["files"][column]])
+
+
+def published_generation(root: Path) -> int:
+    """The generation `<warehouse>/forms` points at; -1 when nothing is published yet."""
+    target = root / "forms"
+    if not target.is_symlink():
+        return -1
+    try:
+        return int(Path(os.readlink(target)).parent.name)
+    except ValueError:
+        return -1
+
+
+def work_left(warehouse: Path) -> str:
+    """What a run that died left undone in this warehouse ('' when nothing), read without the
+    contract's modules so that `selfeval run` on an empty inbox answers at once."""
+    path = warehouse / STORE_FILE
+    if not path.exists():
+        return ""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        claims = db.execute("select count(*) from claims").fetchone()[0]
+        unmoved = db.execute("select count(*) from files where moved = 0").fetchone()[0]
+        generation = int(db.execute("select value from meta where key = 'generation'").fetchone()[0])
+    except sqlite3.Error as exc:
+        return f"store unreadable ({exc})"
+    finally:
+        db.close()
+    if claims or unmoved:
+        return f"{claims} files claimed and {unmoved} not yet moved by a run that died"
+    return "" if generation == published_generation(warehouse) else "tables not yet published"
