@@ -25,6 +25,7 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
 }
 OUR_LOGGERS = ("selfeval", "extractors", "flows", "storage", "schemas")
+SERVE_GRACE_SECONDS = 10.0
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn 财政项目支出绩效自评表 into checked parquet tables.")
@@ -40,8 +41,9 @@ Debug = Annotated[bool, typer.Option(help="log every stage and Prefect's own lin
 class Stop(Exception):
     """Leave with this exit code after the message was printed."""
 
-    def __init__(self, code: int) -> None:
+    def __init__(self, code: int, *, hard: bool = False) -> None:
         self.code = code
+        self.hard = hard  # leave at once: what Prefect still holds at exit has nowhere to go
 
 
 def fail(message: str, code: int = 2) -> Stop:
@@ -69,6 +71,8 @@ def _logging(debug: bool, *, to_server: bool) -> None:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
         os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "WARNING"
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # Prefect's INFO lines go to its server, not here
+        handler.setLevel(logging.DEBUG if debug else logging.WARNING)
     for name in OUR_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.WARNING)
 
@@ -129,13 +133,16 @@ def serve(inbox: Inbox = Path("inbox"), warehouse: Warehouse = Path("warehouse")
     """A long-running deployment running the flow on a schedule; one run at a time per warehouse."""
     settings = _settings(inbox, warehouse, family, workers, dask)
     schedule = _schedule(cron, interval)
+    if interval is not None:  # the runner looks for due runs often enough for the interval asked
+        os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", str(max(1, min(10, int(interval // 2)))))
     _logging(debug, to_server=True)
     _stop_on_sigterm()
     params = {"inbox": str(settings.inbox.resolve()), "warehouse": str(settings.warehouse.resolve()),
               "family": settings.family, "workers": settings.workers, "dask": settings.dask}
     name = deployment_name(settings.inbox, settings.warehouse)
     if os.environ.get("PREFECT_API_URL"):
-        return _serve(settings, name, params, schedule)
+        _serve(settings, name, params, schedule)
+        raise Stop(0, hard=True)
     from flows.server import persistent_server
 
     settings.warehouse.mkdir(parents=True, exist_ok=True)
@@ -143,16 +150,60 @@ def serve(inbox: Inbox = Path("inbox"), warehouse: Warehouse = Path("warehouse")
         os.environ["PREFECT_API_URL"] = api_url
         typer.echo(f"Prefect server: {api_url.removesuffix('/api')} (stopped when serving stops)")
         _serve(settings, name, params, schedule)
+    raise Stop(0, hard=True)
 
 
 def _serve(settings: Any, name: str, params: dict, schedule: dict) -> None:
-    from flows.ingest import flow_for
+    """Serve until Ctrl-C or SIGTERM; one flow run at a time from this process (and the run lock
+    keeps any other run off the warehouse meanwhile)."""
+    import asyncio
 
+    from prefect.runner import Runner
+
+    from flows.ingest import flow_for
+    from flows.server import drain_prefect
+
+    runner = Runner(name=f"selfeval-{name}", limit=1, pause_on_shutdown=False)
+    runner.add_flow(flow_for(settings), name=name, parameters=params, **schedule)
+    _stop_serving_on_signals(runner)
     typer.echo(f"serving deployment ingest_inbox/{name}: {settings.inbox} → {settings.warehouse}")
     try:
-        flow_for(settings).serve(name=name, parameters=params, print_starting_message=False, **schedule)
-    except KeyboardInterrupt:
+        asyncio.run(runner.start())
+    except (KeyboardInterrupt, asyncio.CancelledError):
         pass
+    drain_prefect(timeout=3)
+
+
+def _stop_serving_on_signals(runner: Any, *, grace: float = SERVE_GRACE_SECONDS) -> None:
+    """Ctrl-C or SIGTERM: the runner cancels its run in progress and stops; if it has not stopped
+    after `grace` seconds, or on a second signal, the process ends at once (its runs' work is
+    safe in the store: the next run finishes it)."""
+    import threading
+
+    def hard_stop() -> None:
+        _kill_children()
+        sys.stderr.flush()
+        os._exit(0)
+
+    def stop(signum: int, frame: object) -> None:
+        if runner.stopping:
+            hard_stop()
+        typer.echo("stopping: the run in progress is cancelled, no new run starts", err=True)
+        threading.Timer(grace, hard_stop).start()
+        runner.handle_sigterm()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _kill_children() -> None:
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
 
 
 @app.command()
@@ -193,6 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="selfeval", standalone_mode=False)
     except Stop as stop:
+        if stop.hard and argv is None:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(stop.code)
         return stop.code
     except (SelfevalError, SettingsError) as exc:
         typer.echo(f"error: {exc}", err=True)

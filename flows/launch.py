@@ -43,60 +43,57 @@ def _api_url() -> tuple[str | None, Any]:
 
 def launch_run(settings: Settings, *, wait: float, debug: bool, set_logging: Callable[..., None]) -> None:
     if nothing_new(settings):
-        waiting = [p for p in settings.inbox.iterdir()] if settings.inbox.is_dir() else []
-        typer.echo(f"nothing new in {settings.inbox}" + (f" ({len(waiting)} entries still being written or "
-                                                          "hidden)" if waiting else ""))
+        typer.echo(f"nothing new in {settings.inbox}")
         return
-    api_url, server = _api_url()
-    os.environ["PREFECT_API_URL"] = api_url or ""
-    set_logging(debug, to_server=server is None)
+    from storage.store import RunBusy, Store
+
+    store = Store(settings.warehouse)
+    told = lambda holder: typer.echo(f"waiting: {holder} is working on warehouse {settings.warehouse}", err=True)  # noqa: E731
     try:
-        _run(settings, wait, server)
-    finally:
-        from flows.ingest import close_pools
-
-        close_pools()
-        if server is not None:
-            _flush_logs()
-            server.stop()
-
-
-def _flush_logs() -> None:
-    """Send Prefect's last log lines to the temporary server before it stops."""
-    from prefect.logging.handlers import APILogHandler
-
-    try:
-        APILogHandler().flush()
-    except Exception:  # a server that is already gone has nothing to receive them
-        pass
+        with store.run_lock(wait=wait, inbox=str(settings.inbox), on_wait=told):
+            if nothing_new(settings):  # the run waited for took it all
+                typer.echo(f"nothing new in {settings.inbox}")
+                return
+            api_url, server = _api_url()
+            os.environ["PREFECT_API_URL"] = api_url or ""
+            set_logging(debug, to_server=server is None)
+            try:
+                _run(settings, server)
+            finally:
+                _stop(server)
+    except RunBusy as busy:
+        typer.echo(f"error: {busy.holder} is still working on warehouse {settings.warehouse} after {wait:g} s; "
+                   "try again later (--wait SECONDS)", err=True)
+        raise SystemExit(1) from None
 
 
-def _run(settings: Settings, wait: float, server: Any) -> None:
+def _stop(server: Any) -> None:
+    from flows.ingest import close_pools
+
+    close_pools()
+    if server is not None:
+        from flows.server import drain_prefect
+
+        drain_prefect()
+        server.stop()
+
+
+def _run(settings: Settings, server: Any) -> None:
     if not settings.dask:
         from flows.workers import LocalPool
 
         pool = LocalPool(settings).start()  # the workers import the extractors meanwhile
     from flows import ingest
-    from storage.store import RunBusy, Store
 
     if not settings.dask:
         ingest._pools[settings] = pool
-    store = Store.open(settings.warehouse)
-    told = lambda holder: typer.echo(f"waiting: {holder} is working on warehouse {settings.warehouse}", err=True)  # noqa: E731
-    try:
-        with store.run_lock(wait=wait, inbox=str(settings.inbox), on_wait=told):
-            if server is not None:
-                server.wait()
-            gc.freeze()  # the libraries just imported live for the whole run: keep the collector off them
-            with Progress() as progress:
-                ingest.progress = progress
-                summary = ingest.flow_for(settings)(inbox=str(settings.inbox), warehouse=str(settings.warehouse),
-                                                    family=settings.family, workers=settings.workers,
-                                                    dask=settings.dask)
-    except RunBusy as busy:
-        typer.echo(f"error: {busy.holder} is still working on warehouse {settings.warehouse} after {wait:g} s; "
-                   "try again later (--wait SECONDS)", err=True)
-        raise SystemExit(1) from None
+    if server is not None:
+        server.wait()
+    gc.freeze()  # the libraries just imported live for the whole run: keep the collector off them
+    with Progress() as progress:
+        ingest.progress = progress
+        summary = ingest.flow_for(settings)(inbox=str(settings.inbox), warehouse=str(settings.warehouse),
+                                            family=settings.family, workers=settings.workers, dask=settings.dask)
     typer.echo(summary.render())
 
 

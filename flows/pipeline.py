@@ -22,6 +22,7 @@ from extractors.family import Family, load_family
 from extractors.inputs import read_grid
 from extractors.rebuild import segment_to_form
 from extractors.segment import rows_to_segments
+from flows.faults import fault_point
 from flows.settings import Settings
 from schemas.checks import form_to_flags
 from schemas.model import Flag, Form
@@ -96,6 +97,7 @@ def _sha_of_bytes(data: bytes) -> str:
 def _extract_item(item: BatchItem, settings: Settings, folder: Path) -> tuple[FileOutcome, list[Form], list[Flag]]:
     """One file of a batch: its outcome, and its forms and flags when it has some."""
     path = Path(item.path)
+    fault_point(f"read:{item.name}")
     try:
         data = item.data if item.data is not None else path.read_bytes()
     except OSError as exc:

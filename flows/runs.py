@@ -10,13 +10,13 @@ that fails is that file's note, retried by the next run.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flows.faults import fault_point
 from flows.pipeline import BatchItem, BatchResult, FileOutcome
 from flows.settings import Settings
 from storage.inbox import clear_leftovers, inbox_files, move_file, settled, sha256_of, target_for
@@ -24,21 +24,8 @@ from storage.publish import publish
 from storage.store import FileRecord, Store
 
 log = logging.getLogger("selfeval")
-FAULT_ENV = "SELFEVAL_FAULT"  # test hook: "<point>:<action>", see `fault_point`
 MAX_BATCH_FILES = 64
 MAX_BATCH_BYTES = 64 << 20
-
-
-def fault_point(name: str) -> None:
-    """Fault injection for the kill tests: SELFEVAL_FAULT=after-commit:kill ends the process with
-    SIGKILL at that point (`:pause` waits there for a minute instead). Does nothing otherwise."""
-    wanted = os.environ.get(FAULT_ENV, "")
-    if not wanted or wanted.split(":")[0] != name:
-        return
-    if wanted.endswith(":pause"):
-        time.sleep(60)
-    else:
-        os.kill(os.getpid(), 9)
 
 
 @dataclass(slots=True)
@@ -167,7 +154,6 @@ def _sidecar(record: FileRecord) -> str:
 
 def settle_files(store: Store, records: list[FileRecord], outcomes: dict[str, FileOutcome]) -> None:
     """Move committed files out of the inbox; a move that fails is the file's note, not the run's end."""
-    fault_point("before-move")
     done = []
     for number, record in enumerate(records):
         if number == 1:
@@ -257,12 +243,14 @@ def run_inbox(settings: Settings, extract: Extractor, *, on_plan: Callable[[Plan
         notes = recover(store, inbox)
         plan = plan_inbox(inbox, store, settle=settings.settle_seconds)
         store.claim((str(p.path), p.sha256) for p in [*plan.fresh, *plan.duplicates])
+        fault_point("after-claim")
         if on_plan is not None:
             on_plan(plan)
         outcomes: list[FileOutcome] = []
         taken: set[Path] = set()
         planned = {p.name: p for p in plan.fresh}
         for _, result in extract(make_batches(plan.fresh, settings.workers)):
+            fault_point("before-commit")
             commit_outcomes(store, inbox, planned, result.outcomes, result.rows, taken)
             outcomes += result.outcomes
             if on_batch is not None:

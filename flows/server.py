@@ -137,7 +137,16 @@ def persistent_server(port: int, *, log_path: Path, remember: bool = False,
         _stop(process)
 
 
-def wait_for(process: subprocess.Popen | None = None) -> None:
-    """Block until Ctrl-C or SIGTERM (or the process ends)."""
-    while process is None or process.poll() is None:
-        time.sleep(0.5)
+def drain_prefect(timeout: float = 5.0) -> None:
+    """Send Prefect's queued log lines and events before its server stops, waiting at most
+    `timeout` seconds each: sent to a server that is gone, they would hold the exit for good."""
+    try:
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+    except ImportError:
+        return
+    for service in (APILogWorker, EventsWorker):
+        try:
+            service.drain_all(timeout=timeout)
+        except Exception:  # nothing to send, or a server that no longer answers
+            pass

@@ -137,15 +137,18 @@ class FileWorker:
         theirs.close()
         self.conn = ours
 
-    def stop(self) -> None:
-        if self.process is None:
-            return
+    def ask_to_stop(self) -> None:
         try:
-            assert self.conn is not None
-            self.conn.send(None)
+            if self.conn is not None and self.process is not None:
+                self.conn.send(None)
         except OSError:
             pass
-        self.process.join(timeout=2)
+
+    def stop(self, deadline: float) -> None:
+        """Wait for the worker to leave until `deadline` (monotonic), then end it."""
+        if self.process is None:
+            return
+        self.process.join(timeout=max(0.0, deadline - time.monotonic()))
         if self.process.is_alive():
             self.kill()
         self.process = None
@@ -212,9 +215,12 @@ class LocalPool:
             worker.start()
         return self
 
-    def close(self) -> None:
+    def close(self, *, grace: float = 1.0) -> None:
         for worker in self.workers:
-            worker.stop()
+            worker.ask_to_stop()
+        deadline = time.monotonic() + grace
+        for worker in self.workers:
+            worker.stop(deadline)
 
     def read(self, items: list[BatchItem]) -> BatchResult:
         """A batch read by the next free worker; a file that ends its worker is rejected alone."""

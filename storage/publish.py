@@ -33,6 +33,12 @@ KEEP_GENERATIONS = 2   # the current one and the one before, for a reader still 
 NO_YEAR = "no-year"
 
 
+def _fault(point: str) -> None:
+    """The kill tests' hook (`flows.faults`), without this layer importing the one above it."""
+    if os.environ.get("SELFEVAL_FAULT", "").startswith(point + ":"):
+        os.kill(os.getpid(), 9)
+
+
 @contextmanager
 def _publish_lock(root: Path) -> Iterator[None]:
     fd = os.open(root / PUBLISH_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -123,6 +129,7 @@ def publish(store: Store) -> int:
             shutil.rmtree(folder)
         for table in TABLES:
             _write_table(folder / table, table, rows[table], form_years)
+        _fault("during-publish")
         for table in TABLES:
             _point(root, table, folder / table)
         previous = sorted(p.name for p in base.iterdir() if p.name.isdigit() and p.name < folder.name)

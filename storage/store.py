@@ -39,10 +39,10 @@ _EXTRA = {
               '"moved" INTEGER NOT NULL DEFAULT 0'),
     "forms": ('"current" INTEGER NOT NULL DEFAULT 1', '"superseded_by" TEXT NOT NULL DEFAULT \'\''),
 }
+_RUNS = """create table if not exists runs (run_id text primary key, pid integer, host text, inbox text,
+    started_at text, finished_at text not null default '')"""
 _FIXED = """
 create table if not exists meta (key text primary key, value text not null);
-create table if not exists runs (run_id text primary key, pid integer, host text, inbox text,
-    started_at text, finished_at text not null default '');
 create table if not exists claims (path text primary key, sha256 text not null, run_id text not null,
     pid integer, host text, claimed_at text);
 create table if not exists decisions (decision_id integer primary key autoincrement, flag_id text,
@@ -163,6 +163,7 @@ class Store:
         """Hold the warehouse's run lock; yields this run's id. Raises `RunBusy` after `wait` seconds.
 
         Re-entrant within a process: a flow run inside `selfeval run` shares the command's lock."""
+        self.root.mkdir(parents=True, exist_ok=True)
         key = self.root.resolve()
         if key in _held:
             yield self.run_id or self._register_run(inbox)
@@ -196,14 +197,18 @@ class Store:
 
     def running_run(self) -> str:
         """Who holds the lock, as one phrase: 'run 1a2b (pid 42 on host, started …)'."""
-        with self.connect() as db:
-            row = db.execute("select run_id, pid, host, started_at from runs where finished_at = '' "
-                             "order by started_at desc limit 1").fetchone()
+        try:
+            with self.connect() as db:
+                row = db.execute("select run_id, pid, host, started_at from runs where finished_at = '' "
+                                 "order by started_at desc limit 1").fetchone()
+        except sqlite3.Error:  # the holder has not registered yet
+            row = None
         return f"run {row[0][:8]} (pid {row[1]} on {row[2]}, started {row[3]})" if row else "another run"
 
     def _register_run(self, inbox: str) -> str:
         self.run_id = os.urandom(8).hex()
         with self.transaction() as db:
+            db.execute(_RUNS)
             db.execute("update runs set finished_at = ? where finished_at = ''", ("ended without finishing",))
             db.execute("insert into runs values (?, ?, ?, ?, ?, '')",
                        (self.run_id, os.getpid(), socket.gethostname(), inbox, now()))
