@@ -25,15 +25,24 @@ from flows.workers import LocalPool
 from storage.store import RunBusy
 
 ARTIFACT_KEY = "ingest-files"
-_pools: dict[Settings, LocalPool] = {}
+_pools: dict[tuple, LocalPool] = {}
 progress: Any = None  # the command line's progress display: .planned(files), .update(outcomes)
 
 
-def pool_for(settings: Settings) -> LocalPool:
-    """This process's worker pool for these settings (the command line may have started it early)."""
-    if settings not in _pools:
-        _pools[settings] = LocalPool(settings).start()
-    return _pools[settings]
+def _pool_key(settings: Settings) -> tuple:
+    """What a worker's reading depends on: runs with the same key share a pool."""
+    return (settings.workers, settings.family, settings.max_shift, settings.max_seconds_per_file,
+            settings.max_worker_mb)
+
+
+def pool_for(settings: Settings, pool: LocalPool | None = None) -> LocalPool:
+    """This process's worker pool for these settings; `pool` registers one started early."""
+    key = _pool_key(settings)
+    if pool is not None:
+        _pools[key] = pool
+    elif key not in _pools:
+        _pools[key] = LocalPool(settings).start()
+    return _pools[key]
 
 
 def close_pools() -> None:
@@ -116,11 +125,11 @@ def task_runner(settings: Settings) -> Any:
 
 @flow(name="ingest_inbox", log_prints=False)
 def ingest_inbox(inbox: str = "inbox", warehouse: str = "warehouse", family: str = "standard", workers: int = 2,
-                 dask: str | None = None, wait: float = 0.0) -> RunSummary:
+                 dask: str | None = None, wait: float = 0.0, settle: float | None = None) -> RunSummary:
     """Load every file now in the inbox into the warehouse. A run that finds another working on
     the same warehouse waits `wait` seconds for it, then is skipped and says so."""
     settings = Settings.build(inbox=Path(inbox), warehouse=Path(warehouse), family=family, workers=workers,
-                              dask=dask)
+                              dask=dask, settle_seconds=settle)
     logger = get_run_logger()
     try:
         summary = run_inbox(settings, prefect_extract(settings), on_plan=_planned, on_batch=_report, wait=wait)

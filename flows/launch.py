@@ -86,14 +86,15 @@ def _run(settings: Settings, server: Any) -> None:
     from flows import ingest
 
     if not settings.dask:
-        ingest._pools[settings] = pool
+        ingest.pool_for(settings, pool)
     if server is not None:
         server.wait()
     gc.freeze()  # the libraries just imported live for the whole run: keep the collector off them
     with Progress() as progress:
         ingest.progress = progress
         summary = ingest.flow_for(settings)(inbox=str(settings.inbox), warehouse=str(settings.warehouse),
-                                            family=settings.family, workers=settings.workers, dask=settings.dask)
+                                            family=settings.family, workers=settings.workers, dask=settings.dask,
+                                            settle=settings.settle_seconds)
     typer.echo(summary.render())
 
 

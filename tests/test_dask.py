@@ -3,7 +3,6 @@ run gives: the published tables' rows the same, value for value."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +42,7 @@ def test_a_run_on_a_dask_cluster_makes_the_warehouse_a_local_run_makes(tmp_path:
     remote = selfeval(*run_args(tmp_path / "dask", "--dask", cluster.scheduler_address), env=env)
     out_dask, _ = remote.communicate(timeout=180)
     assert remote.returncode == 0, out_dask
+    assert cluster.scheduler.task_prefixes, "the batches should have run on the cluster"
 
     ours, theirs = published(tmp_path / "local" / "warehouse"), published(tmp_path / "dask" / "warehouse")
     assert len(ours["forms"]) == 3 * 7 and (ours["files"]["status"] == "rejected").sum() == 1
@@ -50,4 +50,3 @@ def test_a_run_on_a_dask_cluster_makes_the_warehouse_a_local_run_makes(tmp_path:
         pd.testing.assert_frame_equal(frame, theirs[name], check_exact=True, obj=name)
     assert sorted(p.name for p in (tmp_path / "dask" / "archive").rglob("*.txt")) == \
         sorted(p.name for p in (tmp_path / "local" / "archive").rglob("*.txt"))
-    shutil.rmtree(tmp_path / "dask" / "warehouse" / ".published", ignore_errors=True)
