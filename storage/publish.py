@@ -18,9 +18,11 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -49,17 +51,32 @@ def _publish_lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
+TIMESTAMPS = {("files", "seen_at")}  # kept as ISO 8601 text in the store, published as UTC timestamps
+_UTC = pa.timestamp("s", tz="UTC")
+
+
 @cache
-def _pandas_metadata(table: str) -> dict[bytes, bytes]:
-    """The pandas metadata of a table's arrow schema, so a reader gets its dtypes (Int64, str) back."""
-    return pa.Table.from_pandas(empty_frame(table), schema=ARROW_SCHEMAS[table], preserve_index=False).schema.metadata
+def _schema(table: str) -> pa.Schema:
+    """The table's arrow schema, with the pandas metadata that gives a reader its dtypes back."""
+    frame = empty_frame(table)
+    schema = ARROW_SCHEMAS[table]
+    for name in [n for t, n in TIMESTAMPS if t == table]:
+        frame[name] = pd.Series([], dtype="datetime64[s, UTC]")
+        schema = schema.set(schema.get_field_index(name), pa.field(name, _UTC))
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False).schema
+
+
+def _array(column: tuple, kind: pa.DataType) -> pa.Array:
+    if kind == _UTC:
+        return pa.array([datetime.fromisoformat(v) if v else None for v in column], type=kind)
+    return pa.array(column, type=kind)
 
 
 def rows_to_arrow(table: str, rows: list[tuple]) -> pa.Table:
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS[table])
-    schema = ARROW_SCHEMAS[table]
-    arrays = [pa.array(column, type=field.type) for column, field in zip(columns, schema, strict=True)]
-    return pa.Table.from_arrays(arrays, schema=schema).replace_schema_metadata(_pandas_metadata(table))
+    schema = _schema(table)
+    arrays = [_array(column, field.type) for column, field in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _year_keys(table: str, rows: list[tuple], form_years: dict[str, int | None]) -> list[str]:

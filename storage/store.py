@@ -154,6 +154,12 @@ class Store:
         for statement in filter(str.strip, _FIXED.split(";")):
             db.execute(statement)
         db.execute("insert or ignore into meta values ('generation', '0')")
+        from storage.legacy import has_earlier_layout, import_earlier_layout
+
+        empty = db.execute("select count(*) from files").fetchone()[0] == 0
+        if empty and has_earlier_layout(self.root):
+            import_earlier_layout(self.root, db, _columns())
+            db.execute("update meta set value = value + 1 where key = 'generation'")
         db.execute("commit")
 
     # -- the run lock and claims --------------------------------------------------------------------

@@ -4,6 +4,7 @@ read whole, the inbox waits for files still being written and reads sub-folders.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -202,3 +203,18 @@ def test_publish_twice_without_a_change_writes_nothing(tmp_path: Path) -> None:
     before = sorted(p.name for p in (tmp_path / ".published").iterdir())
     assert publish(store) == first
     assert sorted(p.name for p in (tmp_path / ".published").iterdir()) == before
+
+
+def test_a_warehouse_of_the_earlier_layout_is_taken_into_the_store(tmp_path: Path) -> None:
+    from storage.warehouse import Warehouse
+
+    (tmp_path / "inbox").mkdir()
+    fill_inbox(tmp_path / "inbox", {"a.txt": SEED, "junk.txt": JUNK})
+    run_plain(tmp_path)
+    earlier = tmp_path / "earlier"
+    for table in ("files", "forms", "indicators", "flags"):  # real folders of parquet parts, no store
+        shutil.copytree(tmp_path / "warehouse" / table, earlier / table)
+    Warehouse(earlier).create()
+    for table in ("files", "forms", "indicators", "flags"):
+        assert (earlier / table).is_symlink()
+        pd.testing.assert_frame_equal(pd.read_parquet(earlier / table), pd.read_parquet(tmp_path / "warehouse" / table))
