@@ -7,17 +7,14 @@ and room for review decisions. The parquet tables readers use are published from
 (`storage.publish`). Every change is a transaction: a batch's files, their rows and their ledger
 rows commit together or not at all.
 
-One run at a time per warehouse: `run_lock` is an exclusive lock on `selfeval.lock` beside the
-database, which the kernel releases when its process dies, however it dies.
+One run at a time per warehouse: see `storage.runlock`.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import socket
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,8 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from storage.runlock import RunBusy, RunLocking
+
+__all__ = ["FileRecord", "RunBusy", "Store", "Unmoved", "published_generation", "work_left"]
 STORE_FILE = "selfeval.sqlite"
-LOCK_FILE = "selfeval.lock"
 ROW_TABLES = ("forms", "indicators", "flags")
 PUBLISHED_TABLES = ("files", *ROW_TABLES)  # the contract's tables, each a symlink in the warehouse
 _SQL = {"str": "TEXT NOT NULL DEFAULT ''", "int": "INTEGER NOT NULL DEFAULT 0", "Int64": "INTEGER", "float": "REAL"}
@@ -39,8 +38,6 @@ _EXTRA = {
               '"moved" INTEGER NOT NULL DEFAULT 0'),
     "forms": ('"current" INTEGER NOT NULL DEFAULT 1', '"superseded_by" TEXT NOT NULL DEFAULT \'\''),
 }
-_RUNS = """create table if not exists runs (run_id text primary key, pid integer, host text, inbox text,
-    started_at text, finished_at text not null default '')"""
 _FIXED = """
 create table if not exists meta (key text primary key, value text not null);
 create table if not exists claims (path text primary key, sha256 text not null, run_id text not null,
@@ -93,18 +90,7 @@ class Unmoved:
     reason: str
 
 
-class RunBusy(Exception):
-    """Another live process holds the warehouse's run lock."""
-
-    def __init__(self, holder: str) -> None:
-        self.holder = holder
-        super().__init__(holder)
-
-
-_held: dict[Path, int] = {}  # warehouse -> descriptor of the run lock this process holds
-
-
-class Store:
+class Store(RunLocking):
     def __init__(self, warehouse: Path | str) -> None:
         self.root = Path(warehouse)
         self.path = self.root / STORE_FILE
@@ -162,67 +148,7 @@ class Store:
             db.execute("update meta set value = value + 1 where key = 'generation'")
         db.execute("commit")
 
-    # -- the run lock and claims --------------------------------------------------------------------
-
-    @contextmanager
-    def run_lock(self, *, wait: float = 0.0, inbox: str = "", on_wait: Any = None) -> Iterator[str]:
-        """Hold the warehouse's run lock; yields this run's id. Raises `RunBusy` after `wait` seconds.
-
-        Re-entrant within a process: a flow run inside `selfeval run` shares the command's lock."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        key = self.root.resolve()
-        if key in _held:
-            yield self.run_id or self._register_run(inbox)
-            return
-        fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            self._acquire(fd, wait, on_wait)
-            _held[key] = fd
-            try:
-                yield self._register_run(inbox)
-            finally:
-                del _held[key]
-                self._finish_run()
-        finally:
-            os.close(fd)  # closing releases the lock
-
-    def _acquire(self, fd: int, wait: float, on_wait: Any) -> None:
-        deadline, told = time.monotonic() + wait, False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                holder = self.running_run()
-                if time.monotonic() >= deadline:
-                    raise RunBusy(holder) from None
-                if on_wait is not None and not told:
-                    on_wait(holder)
-                    told = True
-                time.sleep(0.2)
-
-    def running_run(self) -> str:
-        """Who holds the lock, as one phrase: 'run 1a2b (pid 42 on host, started …)'."""
-        try:
-            with self.connect() as db:
-                row = db.execute("select run_id, pid, host, started_at from runs where finished_at = '' "
-                                 "order by started_at desc limit 1").fetchone()
-        except sqlite3.Error:  # the holder has not registered yet
-            row = None
-        return f"run {row[0][:8]} (pid {row[1]} on {row[2]}, started {row[3]})" if row else "another run"
-
-    def _register_run(self, inbox: str) -> str:
-        self.run_id = os.urandom(8).hex()
-        with self.transaction() as db:
-            db.execute(_RUNS)
-            db.execute("update runs set finished_at = ? where finished_at = ''", ("ended without finishing",))
-            db.execute("insert into runs values (?, ?, ?, ?, ?, '')",
-                       (self.run_id, os.getpid(), socket.gethostname(), inbox, now()))
-        return self.run_id
-
-    def _finish_run(self) -> None:
-        with self.transaction() as db:
-            db.execute("update runs set finished_at = ? where run_id = ?", (now(), self.run_id))
+    # -- claims ------------------------------------------------------------------------------------
 
     def take_over_claims(self) -> list[tuple[str, str]]:
         """Drop the claims of runs that died (only a lock holder calls this): (path, run) of each."""
