@@ -33,9 +33,9 @@ def state_file() -> Path:
     return Path(os.environ.get("SELFEVAL_HOME", "~/.selfeval")).expanduser() / "server.json"
 
 
-def healthy(api_url: str, *, timeout: float = 2) -> bool:
+def healthy(api_url: str, *, timeout: float = 2, path: str = "health") -> bool:
     try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
+        with urllib.request.urlopen(f"{api_url}/{path}", timeout=timeout) as response:
             return response.status == 200
     except OSError:
         return False
@@ -65,6 +65,7 @@ def _free_port() -> int:
 
 
 def _server_env(port: int) -> dict[str, str]:
+    os.environ.setdefault("PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED", "false")  # our own server: same version
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(PREFECT_SERVER_API_HOST=HOST, PREFECT_SERVER_API_PORT=str(port),
                PREFECT_UI_API_URL=f"http://{HOST}:{port}/api", PREFECT_SERVER_ANALYTICS_ENABLED="false")
@@ -84,7 +85,7 @@ def _stop(process: subprocess.Popen) -> None:
 def wait_until_up(process: subprocess.Popen, api_url: str, *, what: str,
                   startup_seconds: float = STARTUP_SECONDS) -> None:
     deadline = time.monotonic() + startup_seconds
-    while not healthy(api_url, timeout=1):
+    while not (healthy(api_url, timeout=1) and healthy(f"{api_url}/admin", timeout=5, path="version")):
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the Prefect server did not start ({what})")
         time.sleep(0.1)

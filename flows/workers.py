@@ -64,6 +64,16 @@ def _gate_ocr(gate: Any) -> None:
     ocr.recognise_pages = gated  # type: ignore[attr-defined]
 
 
+def _warm_up(settings: Settings) -> None:
+    """What every first file would pay (the family, the table schemas), paid before any file's
+    clock starts."""
+    from extractors.family import load_family
+    from schemas import tables
+
+    load_family(settings.family)
+    assert tables.SCHEMAS
+
+
 def _began(number: int) -> None:
     global _current
     _current = number
@@ -77,6 +87,7 @@ def _worker_main(conn: Connection, settings: Settings, gate: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
     _watch_parent()
     _gate_ocr(gate)
+    _warm_up(settings)
     while True:
         try:
             items = conn.recv()

@@ -26,7 +26,7 @@ def batch(folder: Path) -> list[BatchItem]:
 
 @pytest.mark.parametrize(("fault", "limits", "reason"), [
     ("kill", {}, "the worker reading it died (SIGKILL)"),
-    ("pause", {"max_seconds_per_file": 1.5}, "reading it took over the 1.5 s limit (SELFEVAL_MAX_SECONDS_PER_FILE)"),
+    ("pause", {"max_seconds_per_file": 3}, "reading it took over the 3 s limit (SELFEVAL_MAX_SECONDS_PER_FILE)"),
     ("memory", {"max_worker_mb": 700}, "reading it used over the 700 MB memory limit (SELFEVAL_MAX_WORKER_MB)"),
 ])
 def test_a_file_that_ends_its_worker_is_rejected_alone(tmp_path: Path, monkeypatch, fault: str, limits: dict,
