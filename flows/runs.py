@@ -117,7 +117,8 @@ def recover(store: Store, inbox: Path) -> list[str]:
 def plan_inbox(inbox: Path, store: Store, *, settle: float) -> Plan:
     """Every settled inbox file with its hash; bytes loaded before, or seen earlier in this run,
     make a duplicate."""
-    ready, changing = settled(inbox_files(inbox), settle=settle)
+    committed = {Path(u.source_path) for u in store.unmoved()}  # recorded already; only their move is due
+    ready, changing = settled([p for p in inbox_files(inbox) if p not in committed], settle=settle)
     plan = Plan(waiting=[p.relative_to(inbox).as_posix() for p in changing])
     hashed = []
     for path in ready:

@@ -190,6 +190,8 @@ def test_a_move_that_fails_is_retried_by_the_next_run(tmp_path: Path, monkeypatc
     outcomes = {o.file_name: o for o in summary.outcomes}
     assert outcomes["a.txt"].status == "loaded" and error.strerror in outcomes["a.txt"].note
     assert (tmp_path / "inbox" / "a.txt").exists() and (tmp_path / "archive" / "b.txt").exists()
+    still_failing = run_plain(tmp_path)  # recorded once: never a duplicate of itself
+    assert still_failing.outcomes == [] and (tmp_path / "inbox" / "a.txt").exists()
     monkeypatch.setattr(runs, "move_file", real_move)
     again = run_plain(tmp_path)
     assert again.outcomes == [] and (tmp_path / "archive" / "a.txt").read_bytes() == SEED
