@@ -13,6 +13,7 @@ import gc
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -28,7 +29,7 @@ def nothing_new(settings: Settings) -> bool:
     return not inbox_files(settings.inbox) and not work_left(settings.warehouse)
 
 
-def _api_url() -> tuple[str | None, Any]:
+def _api_url(log_path: Path) -> tuple[str | None, Any]:
     """The server to use: PREFECT_API_URL, the remembered one, or a temporary one started now."""
     from flows.server import TemporaryServer, remembered_server
 
@@ -37,7 +38,7 @@ def _api_url() -> tuple[str | None, Any]:
     remembered = remembered_server()
     if remembered:
         return remembered, None
-    server = TemporaryServer()
+    server = TemporaryServer(log_path)
     return server.api_url, server
 
 
@@ -54,7 +55,7 @@ def launch_run(settings: Settings, *, wait: float, debug: bool, set_logging: Cal
             if nothing_new(settings):  # the run waited for took it all
                 typer.echo(f"nothing new in {settings.inbox}")
                 return
-            api_url, server = _api_url()
+            api_url, server = _api_url(settings.warehouse / "prefect-server.log")
             os.environ["PREFECT_API_URL"] = api_url or ""
             set_logging(debug, to_server=server is None)
             try:

@@ -23,6 +23,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 HOST = "127.0.0.1"
 STARTUP_SECONDS = 120.0
@@ -94,14 +95,20 @@ def wait_until_up(process: subprocess.Popen, api_url: str, *, what: str,
 class TemporaryServer:
     """A Prefect API for one run, on a free port; `api_url` answers once `wait` returns."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_path: Path | None = None) -> None:
         port = _free_port()
         self.api_url = f"http://{HOST}:{port}/api"
         env = {**_server_env(port), "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"}
         command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
                    "--host", HOST, "--port", str(port), "--log-level", "error", "--lifespan", "on"]
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, start_new_session=True,
-                                        preexec_fn=_die_with_parent)
+        log: Any = subprocess.DEVNULL
+        if log_path is not None:  # its complaints go to a log, not into the run's own output
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            log = log_path.open("ab")
+        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                        start_new_session=True, preexec_fn=_die_with_parent)
+        if log_path is not None:
+            log.close()
 
     def wait(self) -> str:
         wait_until_up(self.process, self.api_url, what="temporary server for this run")
