@@ -56,12 +56,15 @@ def launch_run(settings: Settings, *, wait: float, debug: bool, set_logging: Cal
                 typer.echo(f"nothing new in {settings.inbox}")
                 return
             api_url, server = _api_url(settings.warehouse / "prefect-server.log")
+            given = os.environ.get("PREFECT_API_URL")
             os.environ["PREFECT_API_URL"] = api_url or ""
             set_logging(debug, to_server=server is None)
             try:
                 _run(settings, server)
             finally:
                 _stop(server)
+                if given is None:  # main() called in a process that goes on: leave no dead server's URL
+                    os.environ.pop("PREFECT_API_URL", None)
     except RunBusy as busy:
         typer.echo(f"error: {busy.holder} is still working on warehouse {settings.warehouse} after {wait:g} s; "
                    "try again later (--wait SECONDS)", err=True)

@@ -36,9 +36,12 @@ def fill_inbox(inbox: Path, files: dict[str, bytes]) -> dict[str, bytes]:
     return files
 
 
-def selfeval(*args: str, env: dict[str, str] | None = None, fault: str = "", **popen: object) -> subprocess.Popen:
-    """`selfeval ARGS` started as a user starts it; `fault` sets the SELFEVAL_FAULT test hook."""
-    environment = {**os.environ, **(env or {})}
+def selfeval(*args: str, env: dict[str, str | None] | None = None, fault: str = "",
+             **popen: object) -> subprocess.Popen:
+    """`selfeval ARGS` started as a user starts it, in this environment changed by `env` (a None
+    value removes the variable); `fault` sets the SELFEVAL_FAULT test hook."""
+    merged = {**os.environ, **(env or {})}
+    environment = {k: v for k, v in merged.items() if v is not None}
     environment.pop("SELFEVAL_FAULT", None)
     if fault:
         environment["SELFEVAL_FAULT"] = fault

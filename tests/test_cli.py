@@ -28,6 +28,8 @@ def cli_env(monkeypatch):
     """The environment variables `main` sets by default are restored after the test."""
     for key, value in PREFECT_DEFAULTS.items():
         monkeypatch.setenv(key, os.environ.get(key, value))
+    for key in ("PREFECT_API_URL", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED"):
+        monkeypatch.delenv(key, raising=False)  # a run in this process sets them
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import sqlite3
@@ -71,8 +70,8 @@ def test_serve_and_a_manual_run_share_the_warehouse_one_at_a_time(tmp_path: Path
     inputs = fill_inbox(tmp_path / "inbox", {"a.txt": SEED, "sub/b.txt": seed_variant(1), "junk.txt": JUNK,
                                              "copy.txt": SEED})
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # serve starts a server of its own
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    env: dict[str, str | None] = {"PREFECT_API_URL": None,  # serve starts a server of its own
+                                  "PREFECT_HOME": str(tmp_path / "prefect-home")}
     serve = selfeval("serve", "--interval", "2", "--port", str(port), "--inbox", str(tmp_path / "inbox"),
                      "--warehouse", str(tmp_path / "warehouse"), env=env)
     try:

@@ -7,7 +7,6 @@ here, except that one, which starts its own temporary server and must leave no p
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import time
@@ -64,7 +63,7 @@ def _claimed(warehouse: Path) -> bool:
 
 def test_a_run_killed_while_reading_leaves_no_process_and_loses_nothing(tmp_path: Path) -> None:
     inputs = inbox_files(tmp_path)
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # its own temporary server
+    env: dict[str, str | None] = {"PREFECT_API_URL": None}  # its own temporary server
     run = selfeval(*run_args(tmp_path), env=env, fault="read:sub/b.txt:pause")
     deadline = time.monotonic() + 90
     while not _claimed(tmp_path / "warehouse"):
