@@ -185,13 +185,18 @@ def _stop_serving_on_signals(runner: Any, *, grace: float = SERVE_GRACE_SECONDS)
         sys.stderr.flush()
         os._exit(0)
 
-    def stop(signum: int, frame: object) -> None:
+    graceful = runner.handle_sigterm
+
+    def stop(*args: object) -> None:
         if runner.stopping:
             hard_stop()
         typer.echo("stopping: the run in progress is cancelled, no new run starts", err=True)
-        threading.Timer(grace, hard_stop).start()
-        runner.handle_sigterm()
+        timer = threading.Timer(grace, hard_stop)
+        timer.daemon = True
+        timer.start()
+        graceful()
 
+    runner.handle_sigterm = stop  # type: ignore[method-assign]  # what Runner.start sets for SIGTERM
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
