@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import regex
 
+from schemas.doubt import name_doubts
 from schemas.model import Flag, Form, Indicator
 
 EPS = 1e-9
@@ -190,6 +191,7 @@ CHECKS: dict[str, Callable[[Form], Iterator[Flag]]] = {
 
 
 def form_to_flags(form: Form, checks: dict[str, Callable[[Form], Iterator[Flag]]] = CHECKS) -> list[Flag]:
-    """Every flag every check raises on the form, in check order."""
-    return [flag for check in checks.values() for flag in check(form)]
+    """Every flag every check raises on the form, in check order; a contradiction names the doubtful
+    reads of the numbers it used."""
+    return name_doubts(form, [flag for check in checks.values() for flag in check(form)])
 

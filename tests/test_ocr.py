@@ -12,17 +12,23 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.cells import Row
-from extractors.exceptions import NoFormsFound, UnreadableFile
+from extractors.exceptions import NoFormsFound, SettingsError, UnreadableFile
 from extractors.ocr import cache as ocr_cache_module
+from extractors.ocr import page as ocr_page
 from extractors.ocr import page_image_to_rows, recognise_pages
 from extractors.ocr import pages as ocr_pages
+from extractors.ocr.cells import _bands, _join_thin, tables_to_cell_lines
 from extractors.ocr.engine import TextLine
-from extractors.ocr.grid import rules_to_tables
+from extractors.ocr.grid import Table, rules_to_tables
+from extractors.ocr.loose import loose_regions
+from extractors.ocr.orient import even_light, ink_to_angle, runs_sideways, text_blobs, text_only
 from extractors.ocr.page import loose_to_rows
-from extractors.ocr.ruling import ink_to_rules, ink_to_skew, straighten, to_gray, to_ink
+from extractors.ocr.ruling import ink_to_rules, ruled_only, straighten, to_gray, to_ink
 from extractors.ocr.snap import snap_label, snap_rows
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -58,9 +64,10 @@ def draw_page(cells: list[list[str]] = CELLS, merges: list[tuple[int, int, int, 
                 continue
             box = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
             draw.rectangle(box, outline="black", width=3)
-            width = draw.textlength(text, font=font)
+            width = max(draw.textlength(line, font=font) for line in text.split("\n"))
             x = {"right": box[2] - width - 4, "left": box[0] + 5}.get(HUG.get((r, c), ""), (box[0] + box[2] - width) / 2)
-            draw.text((x, (box[1] + box[3]) / 2 - 16), text, fill="black", font=font)
+            top = (box[1] + box[3]) / 2 - 16 * (text.count("\n") + 1)
+            draw.multiline_text((x, top), text, fill="black", font=font, spacing=2)
     return np.asarray(image)
 
 
@@ -96,23 +103,106 @@ def ocr_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # -- without the recogniser ---------------------------------------------------------------------
 @needs_font
-@pytest.mark.parametrize("degrees", [-1.0, 0.4, 1.0, 2.0])
-def test_skew_is_measured_from_the_rules(degrees: float) -> None:
-    ink = to_ink(to_gray(turn(draw_page(), degrees)))
-    assert ink_to_skew(ink) == pytest.approx(degrees, abs=0.1)
-
-
-@needs_font
 @pytest.mark.parametrize("degrees", [0.0, 1.0])
 def test_grid_and_merged_cells_come_from_the_rules(degrees: float) -> None:
     page = turn(draw_page(), degrees)
     ink = to_ink(to_gray(page))
-    straight = to_ink(to_gray(straighten(page, ink_to_skew(ink))))
+    straight = to_ink(to_gray(straighten(page, ink_to_angle(ink))))
     [table] = rules_to_tables(ink_to_rules(straight))
     assert table.shape == (4, 4)
     assert [table.anchor(0, c) for c in range(4)] == [(0, 0), (0, 1), (0, 1), (0, 1)]
     assert [table.anchor(r, 0) for r in range(4)] == [(0, 0), (1, 0), (2, 0), (2, 0)]
     assert table.anchor(3, 1) == (3, 1)
+
+
+@needs_font
+@pytest.mark.parametrize("degrees", [-5.0, -2.5, -1.0, 0.4, 3.0, 5.0])
+def test_skew_up_to_five_degrees_is_measured_from_the_rows_of_ink(degrees: float) -> None:
+    ink = to_ink(to_gray(turn(draw_page(), degrees)))
+    assert ink_to_angle(ink) == pytest.approx(degrees, abs=0.1)
+
+
+def _text_of(gray: np.ndarray) -> np.ndarray:
+    ink = to_ink(gray)
+    return text_only(ink, ruled_only(ink_to_rules(ink)))
+
+
+@needs_font
+@pytest.mark.parametrize(("turns", "sideways"), [(0, False), (1, True), (2, False), (3, True)])
+def test_text_fed_a_quarter_turn_runs_sideways(turns: int, sideways: bool) -> None:
+    gray = np.ascontiguousarray(np.rot90(to_gray(draw_page()), turns))
+    assert runs_sideways(text_blobs(_text_of(gray))) is sideways
+
+
+@needs_font
+def test_uneven_light_is_evened_before_the_ink_is_found() -> None:
+    clean = to_gray(draw_page())
+    ys, xs = np.mgrid[0:clean.shape[0], 0:clean.shape[1]]
+    dark = np.clip(clean.astype(np.float64) * (1 - 0.55 * xs / clean.shape[1]) - 0.1 * ys / clean.shape[0] * 60,
+                   0, 255).astype(np.uint8)
+    want = to_ink(clean) > 0
+
+    def overlap(gray: np.ndarray) -> float:
+        got = to_ink(gray) > 0
+        return float((got & want).sum() / (got | want).sum())
+
+    assert overlap(dark) < 0.5  # one threshold for the whole page takes the dark side for ink
+    assert overlap(even_light(dark)) > 0.9
+
+
+@given(st.lists(st.booleans(), max_size=80), st.floats(min_value=4, max_value=40))
+def test_bands_cover_the_ink_in_order_and_never_overlap(profile: list[bool], typical: float) -> None:
+    bands = _bands(np.asarray(profile))
+    assert [i for a, b in bands for i in range(a, b)] == [i for i, inked in enumerate(profile) if inked]
+    joined = _join_thin(bands, typical)
+    assert all(a < b <= c for (a, b), (c, _) in zip(joined, joined[1:], strict=False))
+    assert {i for a, b in bands for i in range(a, b)} <= {i for a, b in joined for i in range(a, b)}
+
+
+def test_text_outside_the_tables_is_boxed_where_it_is() -> None:
+    text = np.zeros((1000, 800), np.uint8)
+    text[40:60, 300:500] = 255     # a title
+    text[70:85, 350:450] = 255     # the year, close below it
+    text[200:600, 100:700] = 255   # inside the table: not loose text
+    text[900:915, 380:420] = 255   # a page number far below
+    table = [Table([100.0, 700.0], [200.0, 600.0], np.zeros((1, 1), np.int64))]
+    boxes = loose_regions(text, table, typical=20)
+    assert len(boxes) == 2
+    (x0, y0, x1, y1), (_, f0, _, f1) = boxes
+    assert x0 < 300 and x1 > 500 and y0 < 40 and 85 < y1 < 200 and f0 > 600 and f1 > 915
+
+
+def test_thin_bands_of_one_line_are_joined_and_lines_stay_apart() -> None:
+    assert _join_thin([(0, 3), (11, 14), (22, 25)], typical=25) == [(0, 25)]  # 三
+    assert _join_thin([(0, 25), (31, 56)], typical=25) == [(0, 25), (31, 56)]  # two lines
+    assert _join_thin([(0, 4), (7, 25)], typical=25) == [(0, 25)]  # 六: a dot above its body
+    assert _join_thin([(0, 4), (7, 25), (31, 56)], typical=25) == [(0, 25), (31, 56)]
+
+
+@needs_font
+def test_a_wrapped_cell_is_cut_into_its_lines() -> None:
+    cells = [row[:] for row in CELLS]
+    cells[3][1] = "质量\n指标"
+    text = _text_of(to_gray(draw_page(cells)))
+    [table] = rules_to_tables(ruled_only(ink_to_rules(to_ink(to_gray(draw_page(cells))))))
+    lines, typical = tables_to_cell_lines(text, [table])
+    assert [line.cell for line in lines].count((3, 1)) == 2
+    assert 20 <= typical <= 40
+
+
+def test_the_page_pool_names_a_bad_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SettingsError, match="SELFEVAL_OCR_WORKERS=0: allowed 1 to 64"):
+        ocr_pages.PoolSettings(0)
+    monkeypatch.setenv(ocr_pages.WORKERS_ENV, "two")
+    monkeypatch.setattr(ocr_pages, "_settings", None)
+    with pytest.raises(SettingsError, match="SELFEVAL_OCR_WORKERS='two': not a whole number"):
+        ocr_pages.pool_settings()
+    monkeypatch.setenv(ocr_pages.WORKERS_ENV, "2")
+    monkeypatch.setattr(ocr_pages.os, "cpu_count", lambda: 2)
+    settings = ocr_pages.pool_settings()
+    assert (settings.workers, settings.threads_each(2), settings.threads_each(1)) == (2, 1, 2)
+    ocr_pages.configure(workers=1, threads=1)  # as a file pool's worker would
+    assert ocr_pages.pool_settings() == ocr_pages.PoolSettings(1, 1)
 
 
 def test_a_page_with_no_rules_has_no_table() -> None:
@@ -202,6 +292,49 @@ def test_a_ruled_page_becomes_the_text_readers_rows(engine, degrees: float, gray
     assert merged.boxes is not None and merged.confidence is not None
     assert merged.boxes[1][2] - merged.boxes[1][0] > 2.5 * (merged.boxes[2][2] - merged.boxes[2][0])
     assert merged.confidence[2] == 1.0 and 0.5 < merged.confidence[1] <= 1.0
+
+
+def _centres(rows: list[Row]) -> dict[str, tuple[float, float]]:
+    return {text: ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for row in rows
+            for text, b in zip(row.cells, row.boxes or [], strict=True) if text and b}
+
+
+@pytest.mark.slow
+@needs_font
+@pytest.mark.parametrize("turns", [1, 2, 3])
+def test_a_page_fed_turned_reads_as_upright_and_keeps_its_own_boxes(engine, turns: int) -> None:
+    upright = turn(draw_page(), 1.5)
+    fed = np.ascontiguousarray(np.rot90(upright, turns))
+    rows = page_image_to_rows(fed, page=1, engine=engine)
+    assert cells_of(rows) == EXPECTED
+    height, width = upright.shape[:2]
+    back = {1: lambda x, y: (y, width - 1 - x), 2: lambda x, y: (width - 1 - x, height - 1 - y),
+            3: lambda x, y: (height - 1 - y, x)}[turns]
+    mine = _centres(page_image_to_rows(upright, page=1, engine=engine))
+    for text, (x, y) in _centres(rows).items():  # each cell's box is where that cell is on the page fed
+        assert back(*mine[text]) == pytest.approx((x, y), abs=8), text
+
+
+@pytest.mark.slow
+@needs_font
+def test_a_cell_read_in_doubt_is_read_again_from_full_page_detection(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_read, detected = ocr_page.read_cell_lines, []
+
+    def garbled(*args, **kwargs):
+        reads = real_read(*args, **kwargs)
+        [key] = [k for k, line in reads.items() if line.text == "质量指标"]
+        reads[key] = TextLine("质量揩杯", 0.31, reads[key].box)
+        return reads
+
+    def spy(*args, **kwargs):
+        detected.append(1)
+        return real_detect(*args, **kwargs)
+
+    real_detect = ocr_page.image_to_text_lines
+    monkeypatch.setattr(ocr_page, "read_cell_lines", garbled)
+    monkeypatch.setattr(ocr_page, "image_to_text_lines", spy)
+    rows = page_image_to_rows(draw_page(), page=1, engine=engine)
+    assert detected and cells_of(rows) == EXPECTED
 
 
 @pytest.mark.slow

@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Protocol
 
 from extractors.cells import Grid
-from extractors.exceptions import UnsupportedFile
+from extractors.exceptions import UnsupportedFile, as_file_error
 from extractors.inputs import pdf, text
+from extractors.inputs.docx import read_docx_grid, refuse_doc
+from extractors.inputs.html import read_html_grid
 from extractors.inputs.image import read_image_grid
+from extractors.inputs.sheet import read_xls_grid, read_xlsx_grid
+from extractors.limits import check_file_size
 
 
 class Reader(Protocol):
@@ -29,6 +33,13 @@ READERS: dict[str, Reader] = {
     ".png": read_image_grid,
     ".jpg": read_image_grid,
     ".jpeg": read_image_grid,
+    ".html": read_html_grid,
+    ".htm": read_html_grid,
+    ".xlsx": read_xlsx_grid,
+    ".xlsm": read_xlsx_grid,
+    ".xls": read_xls_grid,
+    ".docx": read_docx_grid,
+    ".doc": refuse_doc,
 }
 
 
@@ -39,4 +50,8 @@ def read_grid(path: Path) -> Grid:
         kinds = ", ".join(sorted(READERS))
         raise UnsupportedFile(f"unsupported file type {path.suffix or '(none)'!r}; selfeval reads {kinds}",
                               file=path.name)
-    return reader(path)
+    check_file_size(path)
+    try:
+        return reader(path)
+    except Exception as exc:  # a library's failure on the file's bytes is a reason; our own bug stays one
+        raise as_file_error(exc, file=path.name) from None

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from extractors.cells import Grid
 from extractors.exceptions import UnreadableFile
-
-MAX_PIXELS = 80_000_000  # larger than any page scanned at 600 dpi; bigger is no page
+from extractors.limits import check_image_pixels, pillow_bomb_to_limit
 
 
 def file_to_image(data: bytes, *, file: str = "") -> np.ndarray:
@@ -21,11 +21,13 @@ def file_to_image(data: bytes, *, file: str = "") -> np.ndarray:
 
     if not data:
         raise UnreadableFile("empty file", file=file)
+    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)  # our own limit is checked
     try:
         with Image.open(BytesIO(data)) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise UnreadableFile(f"image too large ({image.width}×{image.height} pixels)", file=file)
+            check_image_pixels(image.width, image.height, file=file)
             return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+    except Image.DecompressionBombError as exc:
+        raise pillow_bomb_to_limit(exc, file=file) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise UnreadableFile(f"damaged or unknown image ({type(exc).__name__})", file=file) from None
 

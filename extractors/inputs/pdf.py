@@ -14,8 +14,11 @@ from typing import Any
 
 import pdfplumber
 
+from extractors import inflate
 from extractors.cells import Grid, Row
-from extractors.exceptions import UnreadableFile
+from extractors.exceptions import FileRejected, UnreadableFile, as_file_error, unwrapped
+from extractors.inputs.words import Columns, words_page_to_rows
+from extractors.limits import check_page_content, check_page_pixels, check_page_points, check_pdf_pages
 from extractors.text import clean_cell
 
 MIN_TEXT_CHARS = 20        # a page with fewer characters than this has no usable text layer
@@ -23,6 +26,7 @@ MAX_UNMAPPED_SHARE = 0.2   # nor one whose characters are mostly unmapped glyphs
 RENDER_DPI = 200
 PAGES_IN_MEMORY = 8        # rendered pages held at once (about 12 MB each at 200 dpi)
 TABLE_SETTINGS: dict[str, Any] = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+inflate.install()  # pdfminer inflates no stream past the limits
 
 
 def has_text_layer(page: Any, *, min_chars: int = MIN_TEXT_CHARS,
@@ -60,29 +64,34 @@ def _outside_rows(page: Any, tables: list[Any], page_number: int) -> list[tuple[
     return rows
 
 
-def page_to_rows(page: Any, page_number: int, *, table_settings: dict[str, Any] | None = None) -> list[Row]:
-    """A text-layer page to rows in reading order (top to bottom)."""
+def page_to_rows(page: Any, page_number: int, *, table_settings: dict[str, Any] | None = None,
+                 columns: Columns | None = None) -> tuple[list[Row], Columns | None]:
+    """A text-layer page to rows in reading order (top to bottom): a ruled table by its cells,
+    a table without rules (or with horizontal ones only) from its words' positions, with
+    `columns` those of the document's last such page (returned, updated, for the next)."""
     tables = page.find_tables(table_settings or TABLE_SETTINGS)
-    placed = [r for t in tables for r in _table_rows(t, page_number)] + _outside_rows(page, tables, page_number)
+    unruled = None if tables else words_page_to_rows(page, page_number, previous=columns)
+    if unruled is not None:
+        placed, columns = unruled
+    else:
+        placed = [r for t in tables for r in _table_rows(t, page_number)] + _outside_rows(page, tables, page_number)
     placed.sort(key=lambda item: item[0])
     rows = [row for _, row in placed]
     for number, row in enumerate(rows, start=1):
         row.line = number
-    return rows
-
-
-def _cause(exc: BaseException) -> BaseException:
-    """pdfplumber wraps pdfminer's error as the first argument of its own."""
-    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
-    return _cause(inner) if inner is not None else exc
+    return rows, columns
 
 
 def _open(path: Path) -> Any:
+    inflate.start_pdf_budget()
     try:
         pdf = pdfplumber.open(path)
+        check_pdf_pages(pdf.doc, file=path.name)
         pages = pdf.pages
     except Exception as exc:
-        cause = _cause(exc)
+        cause = unwrapped(exc)
+        if isinstance(cause, FileRejected):
+            raise as_file_error(cause, file=path.name) from None
         if "password" in type(cause).__name__.lower() or "encrypt" in type(cause).__name__.lower():
             raise UnreadableFile("encrypted PDF: save it without a password and drop it in again",
                                  file=path.name) from None
@@ -110,19 +119,23 @@ def _render(path: Path, page_numbers: list[int], dpi: int) -> list[tuple[str, An
         document.close()
 
 
-def read_pdf_grid(path: Path, *, dpi: int = RENDER_DPI, workers: int = 2) -> Grid:
+def read_pdf_grid(path: Path, *, dpi: int = RENDER_DPI, workers: int | None = None) -> Grid:
     pdf = _open(path)
     by_page: dict[int, list[Row]] = {}
     scanned = []
+    columns = None
     try:
         for number, page in enumerate(pdf.pages, start=1):
             try:
+                check_page_points(page.width, page.height, number, file=path.name)
+                check_page_content(page, number, file=path.name)
                 if has_text_layer(page):
-                    by_page[number] = page_to_rows(page, number)
+                    by_page[number], columns = page_to_rows(page, number, columns=columns)
                 else:
+                    check_page_pixels(page.width, page.height, number, dpi=dpi, file=path.name)
                     scanned.append(number)
             except Exception as exc:
-                raise UnreadableFile(f"damaged PDF page {number} ({type(exc).__name__})", file=path.name) from None
+                raise as_file_error(exc, file=path.name, where=f"PDF page {number}: ") from None
             finally:
                 page.close()
         count = len(pdf.pages)

@@ -1,9 +1,11 @@
-"""Text dumps: UTF-8 (with or without BOM) or GB18030, cells split by tabs or runs of spaces,
-or by commas in a .csv file."""
+"""Text dumps: UTF-8, GB18030/GBK, UTF-16 (with or without BOM) or Big5, cells split by tabs or
+runs of spaces, or read as CSV from a .csv file."""
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,28 +13,89 @@ import regex
 
 from extractors.cells import Grid, Row
 from extractors.exceptions import UnreadableFile
+from extractors.limits import read_text_bytes
 from extractors.text import clean_cell
 
-ENCODINGS = ("utf-8-sig", "gb18030")
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOM_STARTS = {bom[0] for bom, _ in BOMS}
+# What charset-normalizer may name that we read; any other encoding is named in the reason.
+READABLE = {"utf_8", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le", "utf_32_be",
+            "gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950"}
+MAX_CELL_LINES = 50  # a quoted CSV cell spanning more lines than this lacks its closing quote
+READS = "UTF-8, UTF-16, GB18030/GBK and Big5"
+SAMPLE_BYTES = 65536
+GB_SAMPLE_CHARS = 4096
+MIN_GB2312_SHARE = 0.9  # GB18030 text is taken as it decodes when this share of its Chinese is GB2312
 _SPACES = regex.compile(r"(?: |\u3000){2,}")
 _CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f]")
 
 
 def decode_text(data: bytes, *, file: str = "") -> str:
-    """Bytes to text in the first encoding that decodes them cleanly."""
+    """Bytes to text: a BOM's encoding, else UTF-8, else simplified-Chinese GB18030 (the fast paths),
+    else what charset-normalizer detects (UTF-16 without BOM, Big5, …), if it is one we read."""
     if not data.strip():
         raise UnreadableFile("empty file", file=file)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _not_blank(data.decode("utf-16"), file)
-    sample = data[:65536]
-    if sample.count(0) or len(_CONTROL.findall(sample.decode("latin-1"))) > len(sample) // 100:
-        raise UnreadableFile("binary content, not a text dump", file=file)
-    for encoding in ENCODINGS:
-        try:
-            return _not_blank(data.decode(encoding), file)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("text in an unknown encoding (tried UTF-8 and GB18030)", file=file)
+    encoding = next((name for bom, name in BOMS if data.startswith(bom)), "") if data[0] in _BOM_STARTS else ""
+    sample = data[:SAMPLE_BYTES]
+    zeros = sample.count(0)
+    if not encoding and zeros and _utf16_zeros(sample):
+        encoding = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+    if not encoding:
+        if zeros or _control_share(sample.decode("latin-1")) > 0.01:
+            raise UnreadableFile("binary content, not a text dump", file=file)
+        text = _utf8_or_gb(data)
+        if text is not None:
+            return _not_blank(text, file)
+        encoding = _detected_encoding(data, file)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"not valid {encoding} text (byte {exc.start:,})", file=file) from None
+    if _control_share(text[:SAMPLE_BYTES]) > 0.01:
+        raise UnreadableFile(f"binary content, not a text dump (as {encoding} it is control characters)", file=file)
+    return _not_blank(text, file)
+
+
+def _control_share(text: str) -> float:
+    return len(_CONTROL.findall(text)) / max(1, len(text))
+
+
+def _utf16_zeros(sample: bytes) -> bool:
+    """UTF-16 without a BOM: zero bytes (the high byte of ASCII) nearly all on one side of each pair."""
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return even + odd > len(sample) // 50 and max(even, odd) >= 0.95 * (even + odd)
+
+
+def _utf8_or_gb(data: bytes) -> str | None:
+    """The fast paths: strict UTF-8, or GB18030 whose Chinese is (nearly all) in GB2312."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    sample = text[:GB_SAMPLE_CHARS]
+    ascii_count = len(sample.encode("ascii", "ignore"))
+    wide = len(sample) - ascii_count
+    common = (len(sample.encode("gb2312", "ignore")) - ascii_count) / 2
+    return text if common >= MIN_GB2312_SHARE * wide else None
+
+
+def _detected_encoding(data: bytes, file: str) -> str:
+    """charset-normalizer's guess, if it is an encoding we read; otherwise the reason names it."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise UnreadableFile(f"text in an unknown encoding (selfeval reads {READS})", file=file)
+    if best.encoding not in READABLE:
+        language = f", {best.language}" if best.language and best.language != "Unknown" else ""
+        raise UnreadableFile(f"text in an encoding selfeval cannot read: it looks like {best.encoding}{language}; "
+                             f"save it as UTF-8 (selfeval reads {READS})", file=file)
+    return best.encoding
 
 
 def _not_blank(text: str, file: str) -> str:
@@ -69,22 +132,29 @@ def text_to_rows(text: str) -> list[Row]:
     return rows
 
 
-def csv_to_rows(text: str) -> list[Row]:
-    """Comma-separated dumps (as spreadsheets export them), quoted cells and all."""
-    rows = []
-    for number, line in enumerate(lines_of(text), start=1):
-        if not line.strip():
-            continue
-        cells = next(csv.reader([line]), [])
-        rows.append(Row(cells=[clean_cell(c) for c in cells], line=number))
+def csv_to_rows(text: str, *, max_cell_lines: int = MAX_CELL_LINES) -> list[Row]:
+    """Comma-separated dumps as spreadsheets export them: a quoted cell may hold commas, doubled
+    quotes and line breaks (Excel's Alt+Enter); a row's line is the line it starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, start = [], 1
+    try:
+        for cells in reader:
+            if reader.line_num - start >= max_cell_lines:
+                raise UnreadableFile(f"CSV line {start}: a quoted cell runs over {max_cell_lines} lines; "
+                                     "is its closing quote missing?")
+            if len(cells) > 1 or (cells and cells[0].strip()):
+                rows.append(Row(cells=[clean_cell(c) for c in cells], line=start))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise UnreadableFile(f"CSV line {reader.line_num}: {exc}") from None
     return rows
 
 
 def read_text_grid(path: Path) -> Grid:
-    data = path.read_bytes()
+    data = read_text_bytes(path)
     return Grid(file=path.name, kind="text", rows=text_to_rows(decode_text(data, file=path.name)))
 
 
 def read_csv_grid(path: Path) -> Grid:
-    data = path.read_bytes()
+    data = read_text_bytes(path)
     return Grid(file=path.name, kind="csv", rows=csv_to_rows(decode_text(data, file=path.name)))

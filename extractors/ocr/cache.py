@@ -16,7 +16,7 @@ from typing import Any
 from extractors.cells import Row
 
 CACHE_ENV = "SELFEVAL_OCR_CACHE"
-CACHE_VERSION = 1  # bump when recognition or grid building changes what a page reads as
+CACHE_VERSION = 3  # bump when recognition or grid building changes what a page reads as
 MEMORY_PAGES = 4096  # pages kept in memory; older ones are read from disk again when asked for
 Records = list[dict[str, Any]]
 _memory: dict[str, Records] = {}

@@ -1,8 +1,13 @@
 """The rapidocr engine, built from the model files inside the rapidocr wheel, and its raw output.
 
 Every model path is given explicitly, so rapidocr never looks for (or downloads) a model: a
-missing model file is an error, not a download. Text lines are upright in these forms, so the
-text-direction classifier is off.
+missing model file is an error, not a download. Pages are turned upright before they reach the
+recogniser (`extractors.ocr.orient`), so rapidocr's own text-direction classifier is off in its
+pipeline; the same model is asked directly, on a few lines, whether a page is upside down.
+
+Three entry points beside rapidocr's own page call: `crops_to_texts` recognises many one-line
+crops in batches sorted by width, `image_to_boxes` runs detection alone, and `upside_down_share`
+asks the direction classifier about a handful of lines.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
 MIN_TEXT_SCORE = 0.5  # rapidocr drops text lines recognised with less confidence than this
+# rapidocr pads every crop to at least 320 px wide (at 48 px high) before recognition; a cell's
+# line is mostly a short number, so most of that width would be padding. The model takes any
+# width, so the floor is lowered to 64 px: the same reads for about half the work.
+REC_SHAPE = [3, 48, 64]
+DET_MAX_SIDE = 2000   # rapidocr's own bound: a page's longer side is scaled down to this for detection
 
 Box = tuple[float, float, float, float]
 # rapidocr keeps the flags of its last call on the engine, so two threads must not call at once.
@@ -58,6 +68,9 @@ def engine_params(*, threads: int = 0, min_score: float = MIN_TEXT_SCORE) -> dic
     """rapidocr settings: bundled models, no classifier, `threads` per inference (0: all cores)."""
     params: dict[str, Any] = {f"{section}.model_path": str(path) for section, path in bundled_models().items()}
     params.update({"Global.use_cls": False, "Global.log_level": "error", "Global.text_score": min_score,
+                   # A page is detected as rapidocr does by default (longer side at most 2000 px); a
+                   # strip of it is never scaled up to 736 px high, which would cost more than the page.
+                   "Det.limit_type": "max", "Det.limit_side_len": DET_MAX_SIDE, "Rec.rec_img_shape": REC_SHAPE,
                    "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
                    "EngineConfig.onnxruntime.inter_op_num_threads": 1 if threads else -1})
     return params
@@ -99,3 +112,35 @@ def crop_to_text(crop: np.ndarray, engine: Any) -> tuple[str, float]:
     if not result.txts:
         return "", 0.0
     return str(result.txts[0]).strip(), float(result.scores[0])
+
+
+def crops_to_texts(crops: list[np.ndarray], engine: Any) -> list[tuple[str, float]]:
+    """The text of each one-line crop (RGB) and how sure the recogniser is, in the crops' order.
+
+    rapidocr sorts the crops by width and pads each batch (of `Rec.rec_batch_num`, 6) to its
+    widest, so one call over all of a page's crops wastes little on padding.
+    """
+    if not crops:
+        return []
+    from rapidocr.ch_ppocr_rec import TextRecInput
+
+    with _CALLING:
+        output = engine._load_rec_model()(TextRecInput(img=crops))
+    return [(str(text).strip(), float(score)) for text, score in zip(output.txts, output.scores, strict=True)]
+
+
+def image_to_boxes(image: np.ndarray, engine: Any) -> list[np.ndarray]:
+    """The four corners of every text line the detector finds in the image (RGB)."""
+    with _CALLING:
+        result = engine(image, use_det=True, use_cls=False, use_rec=False)
+    boxes = getattr(result, "boxes", None)
+    return [] if boxes is None else [np.asarray(b, dtype=np.float32) for b in boxes]
+
+
+def upside_down_share(crops: list[np.ndarray], engine: Any) -> float:
+    """Of these one-line crops (RGB), the share the direction classifier takes to be turned 180°."""
+    if not crops:
+        return 0.0
+    with _CALLING:
+        output = engine._load_cls_model()(crops)
+    return sum(label == "180" for label, _ in output.cls_res) / len(crops)

@@ -45,6 +45,11 @@ class Table:
         """The top-left grid cell of the merged cell that (row, col) is part of."""
         return divmod(int(self.region[row, col]), self.shape[1])
 
+    def anchors(self) -> list[tuple[int, int]]:
+        """The top-left grid cell of every merged cell, row by row."""
+        rows, cols = self.shape
+        return [(r, c) for r in range(rows) for c in range(cols) if self.anchor(r, c) == (r, c)]
+
     def region_box(self, row: int, col: int) -> tuple[float, float, float, float]:
         cells = np.argwhere(self.region == self.region[row, col])
         (r0, c0), (r1, c1) = cells.min(axis=0), cells.max(axis=0)

@@ -1,4 +1,11 @@
-"""One page image to rows: straighten it, find its tables' grids, recognise its text, fill the cells.
+"""One page image to rows: turn it upright and straight, find its tables' grids, read their cells
+and the text outside them, fill the cells.
+
+Where the rules give a grid, the cells are read directly (`extractors.ocr.cells`) and only the
+ink outside the tables goes to the detector (`extractors.ocr.loose`). A cell whose read looks
+wrong (confidence under `REREAD_SCORE`, or ink running into its rule) is read again from
+full-page detection, once for the page, and the surer read of the two is kept. A page with no
+grid is read by full-page detection alone.
 
 A table row becomes a `Row` over all of its table's grid columns: a merged cell's text in its
 top-left grid cell, blanks where it spans, wrapped lines joined. Text outside the tables (the
@@ -9,7 +16,6 @@ bottom, numbered from 1 on the page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -18,31 +24,18 @@ import numpy as np
 from extractors.cells import Box, Row
 from extractors.exceptions import UnreadableFile
 from extractors.ocr import ruling
+from extractors.ocr.cells import CellLine, read_cell_lines, tables_to_cell_lines
 from extractors.ocr.crossing import split_crossing_lines
 from extractors.ocr.engine import TextLine, image_to_text_lines
 from extractors.ocr.grid import Table, rules_to_tables
-from extractors.ocr.marks import lone_dashes
+from extractors.ocr.loose import read_loose
+from extractors.ocr.orient import Inked, page_to_upright
 from extractors.text import join_texts
 
 SAME_LINE = 0.5  # two pieces of text are on one line when their centres are this many line heights apart or less
 LOOSE_GAP = 3.0  # line heights of empty paper that part two cells of a line outside the tables
-
-
-@dataclass(slots=True)
-class Straight:
-    """A page turned straight, and how to map its pixels back to the page as given."""
-
-    image: np.ndarray
-    angle: float
-
-    def to_page(self, box: Box, shape: tuple[int, ...]) -> Box:
-        if not self.angle:
-            return box
-        back = cv2.invertAffineTransform(ruling.rotation(self.angle, shape))
-        corners = np.array([[box[0], box[1]], [box[2], box[1]], [box[0], box[3]], [box[2], box[3]]], np.float64)
-        mapped = corners @ back[:, :2].T + back[:, 2]
-        return (float(mapped[:, 0].min()), float(mapped[:, 1].min()),
-                float(mapped[:, 0].max()), float(mapped[:, 1].max()))
+DEFAULT_LINE = 1 / 80  # of the page width: a line's height when no cell holds one to measure
+REREAD_SCORE = 0.8  # a cell read with less confidence than this is read again from full-page detection
 
 
 def image_to_rgb(image: np.ndarray) -> np.ndarray:
@@ -57,15 +50,6 @@ def image_to_rgb(image: np.ndarray) -> np.ndarray:
     if array.shape[2] == 4:
         return cv2.cvtColor(array, cv2.COLOR_RGBA2RGB)
     return np.ascontiguousarray(array)
-
-
-def image_to_straight(image: np.ndarray, *, max_skew: float = ruling.MAX_SKEW,
-                      min_skew: float = ruling.MIN_SKEW) -> Straight:
-    """The page turned back by its skew when that is small; as it is otherwise."""
-    angle = ruling.ink_to_skew(ruling.to_ink(ruling.to_gray(image)))
-    if abs(angle) < min_skew or abs(angle) > max_skew:
-        return Straight(image, 0.0)
-    return Straight(ruling.straighten(image, angle), angle)
 
 
 def _group_lines(lines: list[TextLine], *, same_line: float = SAME_LINE) -> list[list[TextLine]]:
@@ -159,16 +143,65 @@ def lines_to_rows(lines: list[TextLine], tables: list[Table], *, page: int) -> l
     return rows
 
 
+def _cells_in_doubt(lines: list[TextLine], cell_lines: list[CellLine], *, min_score: float) -> set[tuple[int, int, int]]:
+    """(table, row, col) of every cell with a line read with little confidence or running into a rule."""
+    return {(c.table, *c.cell) for line, c in zip(lines, cell_lines, strict=True)
+            if line.score < min_score or c.touches_rule}
+
+
+def _cell_of(line: TextLine, tables: list[Table]) -> tuple[int, int, int] | None:
+    for index, table in enumerate(tables):
+        cell = table.cell_at(*line.centre)
+        if cell is not None:
+            return (index, *table.anchor(*cell))
+    return None
+
+
+def _mean_score(lines: list[TextLine]) -> float:
+    return sum(t.score for t in lines) / len(lines) if lines else 0.0
+
+
+def reread_doubtful(lines: list[TextLine], cell_lines: list[CellLine], tables: list[Table], gray: np.ndarray,
+                    engine: Any, *, min_score: float = REREAD_SCORE) -> list[TextLine]:
+    """Cells whose read looks wrong read again from full-page detection, where that reads them surer."""
+    doubtful = _cells_in_doubt(lines, cell_lines, min_score=min_score)
+    if not doubtful:
+        return lines
+    rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+    detected = split_crossing_lines(image_to_text_lines(rgb, engine), tables, rgb, engine)
+    by_cell: dict[tuple[int, int, int], list[TextLine]] = {}
+    for line in detected:
+        cell = _cell_of(line, tables)
+        if cell in doubtful:
+            by_cell.setdefault(cell, []).append(line)
+    ours: dict[tuple[int, int, int], list[TextLine]] = {}
+    for line, c in zip(lines, cell_lines, strict=True):
+        ours.setdefault((c.table, *c.cell), []).append(line)
+    better = {cell for cell, theirs in by_cell.items() if _mean_score(theirs) > _mean_score(ours.get(cell, []))}
+    kept = [line for line, c in zip(lines, cell_lines, strict=True) if (c.table, *c.cell) not in better]
+    return kept + [line for cell in better for line in by_cell[cell]]
+
+
+def read_tables(page: Inked, tables: list[Table], engine: Any) -> list[TextLine]:
+    """The text of every cell of the tables, and of the page outside them."""
+    gray, rules = page.upright.gray, ruling.rules_to_mask(page.rules)
+    cell_lines, typical = tables_to_cell_lines(page.text, tables)
+    typical = typical or DEFAULT_LINE * gray.shape[1]
+    read = read_cell_lines(gray, rules, cell_lines, tables, engine, typical=typical)
+    kept = [c for c in cell_lines if c in read]
+    lines = reread_doubtful([read[c] for c in kept], kept, tables, gray, engine)
+    return lines + read_loose(gray, page.text, tables, typical, engine)
+
+
 def read_page(image: np.ndarray, engine: Any, *, page: int) -> list[Row]:
-    """A page image to rows as recognised, labels not yet snapped; boxes in the page's pixels."""
-    rgb = image_to_rgb(image)
-    straight = image_to_straight(rgb)
-    ink = ruling.to_ink(ruling.to_gray(straight.image))
-    rules = ruling.ink_to_rules(ink)
-    tables = rules_to_tables(rules)
-    lines = split_crossing_lines(image_to_text_lines(straight.image, engine), tables, straight.image, engine)
-    rows = lines_to_rows(lines + lone_dashes(ink, rules, tables, lines), tables, page=page)
-    if straight.angle:
-        for row in rows:
-            row.boxes = [straight.to_page(b, rgb.shape) if b else None for b in row.boxes or []]
+    """A page image to rows as recognised, labels not yet snapped; boxes in the page's pixels as given."""
+    upright = page_to_upright(ruling.to_gray(image_to_rgb(image)), engine)
+    tables = rules_to_tables(upright.rules)
+    if tables:
+        lines = read_tables(upright, tables, engine)
+    else:  # no grid known: the detector finds the text, as in any page of prose
+        lines = image_to_text_lines(cv2.cvtColor(upright.upright.gray, cv2.COLOR_GRAY2RGB), engine)
+    rows = lines_to_rows(lines, tables, page=page)
+    for row in rows:
+        row.boxes = [upright.upright.to_page(b) if b else None for b in row.boxes or []]
     return rows

@@ -1,4 +1,4 @@
-"""A scanned page's ruling lines: how far the page is turned, and where the table lines run.
+"""A scanned page's ruling lines: where the table lines run (and how to turn a page by an angle).
 
 Lines are found by morphology: opening the inked pixels with a long flat kernel keeps the
 horizontal rules and drops the text; a tall thin kernel keeps the vertical ones. Lengths are
@@ -7,18 +7,13 @@ fractions of the page, so they hold at any resolution.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-MAX_SKEW = 2.5             # degrees; a page turned further is left as it is
-MIN_SKEW = 0.05            # degrees; less is not worth a resampling
-SKEW_KERNEL = 1 / 30       # of the page width: the pieces of a turned rule that still pass a flat kernel
-LONG_RULE = 1 / 4          # of the page width: rules long enough to measure the skew on
 H_KERNEL = 1 / 25          # of the page width: shorter horizontal strokes are text (a dash, 一)
-V_KERNEL = 1 / 80          # of the page height: shorter vertical strokes are text
+V_KERNEL = 1 / 80          # of the page's longer side: shorter vertical strokes are text
 GAP = 1 / 200              # of the page width: breaks in a rule from noise or JPEG, bridged
 
 
@@ -38,28 +33,6 @@ def to_ink(gray: np.ndarray) -> np.ndarray:
 
 def _open(ink: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
-
-
-def ink_to_skew(ink: np.ndarray, *, kernel: float = SKEW_KERNEL, long_rule: float = LONG_RULE) -> float:
-    """The page's skew in degrees (positive: turned clockwise), from its long horizontal rules."""
-    width = ink.shape[1]
-    pieces = _open(ink, (max(int(width * kernel), 15), 1))
-    pieces = cv2.dilate(pieces, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 3)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(pieces, connectivity=8)
-    angles, weights = [], []
-    for label in range(1, count):
-        x, y, w, h, _ = stats[label]
-        if w < width * long_rule or h > w * 0.1:
-            continue
-        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == label)
-        slope = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0]
-        angles.append(math.degrees(math.atan(slope)))
-        weights.append(w)
-    if not angles:
-        return 0.0
-    order = np.argsort(angles)
-    cumulative = np.cumsum(np.asarray(weights, dtype=np.float64)[order])
-    return float(np.asarray(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
 def rotation(angle: float, shape: tuple[int, ...]) -> np.ndarray:
@@ -105,6 +78,29 @@ def ink_to_rules(ink: np.ndarray, *, h_kernel: float = H_KERNEL, v_kernel: float
     bridge = max(int(width * gap), 3)
     horizontal = _open(ink, (max(int(width * h_kernel), 20), 1))
     horizontal = cv2.morphologyEx(horizontal, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (bridge, 1)))
-    vertical = _open(ink, (1, max(int(height * v_kernel), 15)))
+    vertical = _open(ink, (1, max(int(max(height, width) * v_kernel), 15)))
     vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, bridge)))
     return Rules(horizontal, vertical, _segments(horizontal, vertical=False), _segments(vertical, vertical=True))
+
+
+def _touching(mask: np.ndarray, across: np.ndarray, *, reach: int) -> np.ndarray:
+    """The pieces of `mask` that touch a piece of `across` (within `reach` px)."""
+    count, labels = cv2.connectedComponents(mask, connectivity=8)
+    near = cv2.dilate(across, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+    keep = np.zeros(count, bool)
+    keep[np.unique(labels[(near > 0) & (mask > 0)])] = True
+    keep[0] = False
+    return np.where(keep[labels], np.uint8(255), np.uint8(0))
+
+
+def ruled_only(rules: Rules, *, reach: int = 3) -> Rules:
+    """Only the rules that meet a rule running the other way: a table's lines, not a tall stroke of
+    text that passed for a short vertical rule."""
+    horizontal = _touching(rules.horizontal, rules.vertical, reach=reach)
+    vertical = _touching(rules.vertical, rules.horizontal, reach=reach)
+    return Rules(horizontal, vertical, _segments(horizontal, vertical=False), _segments(vertical, vertical=True))
+
+
+def rules_to_mask(rules: Rules) -> np.ndarray:
+    """Where any of the rules runs."""
+    return cv2.bitwise_or(rules.horizontal, rules.vertical)

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from reportlab.lib.pagesizes import A4, landscape
+
 from tests.material.bad import empty_pdf, encrypted_pdf, prose_pdf, prose_png, truncated_pdf
 from tests.material.render import forms_to_pdf, split_inside_group
-from tests.material.scan import pdf_to_scans
+from tests.material.scan import SCAN_VARIANTS, ScanSet, ScanSettings, pdf_to_scans
 
 SEED_GOLD = Path(__file__).resolve().parents[2] / "fixtures" / "seed" / "gold.json"
 PASSWORD = "secret"
@@ -30,8 +32,27 @@ def split_points(forms: list[dict[str, Any]]) -> dict[int, int | None]:
     return {i: split_inside_group(form["indicators"]) for i, form in enumerate(forms)}
 
 
-def write_material(out_dir: str | Path, *, gold: Path = SEED_GOLD, scan_seed: int = 0) -> dict[str, Path]:
-    """Write every test file into out_dir; returns {file name: path}."""
+LANDSCAPE = "landscape"  # the scan variant printed on a landscape A4 page, scanned plainly
+VARIANTS = (*SCAN_VARIANTS, LANDSCAPE)
+
+
+def scan_variant(variant: str, forms: list[dict[str, Any]], out_dir: str | Path, *, seed: int = 0) -> ScanSet:
+    """The forms printed (landscape for `LANDSCAPE`) and scanned as the variant says, into out_dir:
+    `<variant>.pdf` (image-only) and `<variant>-p1.png`, …"""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown scan variant {variant!r}; known: {', '.join(VARIANTS)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    page_size = landscape(A4) if variant == LANDSCAPE else A4
+    printed = forms_to_pdf(forms, out / f"{variant}-printed.pdf", page_size=page_size)
+    settings = SCAN_VARIANTS.get(variant, ScanSettings())
+    return pdf_to_scans(printed, out, name=variant, seed=seed, settings=settings)
+
+
+def write_material(out_dir: str | Path, *, gold: Path = SEED_GOLD, scan_seed: int = 0,
+                   variants: bool = False) -> dict[str, Path]:
+    """Write every test file into out_dir, and with `variants` every scan variant of the forms
+    into out_dir/variants; returns {file name: path}."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     forms = load_gold_forms(gold)
@@ -43,6 +64,8 @@ def write_material(out_dir: str | Path, *, gold: Path = SEED_GOLD, scan_seed: in
     ]
     scans = pdf_to_scans(out / "seed-wqy.pdf", out, name="seed-scan", seed=scan_seed)
     written += [scans.pdf, *scans.pages]
+    for variant in VARIANTS if variants else ():
+        written.append(scan_variant(variant, forms, out / "variants", seed=scan_seed).pdf)
     written += [
         truncated_pdf(out / "seed-wqy.pdf", out / "broken.pdf"),
         encrypted_pdf(forms[:1], out / "encrypted.pdf", password=PASSWORD),
