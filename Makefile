@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/bench_text.py
 	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_run.py
 
 clean:
 	rm -rf demo .pytest_cache .mypy_cache .ruff_cache

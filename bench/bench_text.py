@@ -6,7 +6,8 @@
 Measures, on a corpus generated from the seed (bench/corpus.py; `--shape` rewrites it as spaced
 text, pipe rows or flattened lines):
 1. the pure path, `flows.pipeline` without Prefect, on one core: read → segment → rebuild →
-   check → frames, then again with the parquet load (`pipeline.ingest_planned`); every family
+   check → frames, then again with the load (`flows.runs.run_inbox` in-process: store, moves,
+   publish); every family
    loaded, each form choosing its own, against one family forced in the same run;
 2. `selfeval run` over a copy of the corpus, as a subprocess;
 3. `selfeval run` over an empty inbox: its fixed start-up.
@@ -34,6 +35,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpus import Corpus, reshape_corpus, write_corpus  # noqa: E402
@@ -46,12 +49,13 @@ from extractors.inputs import read_grid  # noqa: E402
 from extractors.rebuild import segment_to_form  # noqa: E402
 from extractors.segment import rows_to_cut  # noqa: E402
 from extractors.text import label_key  # noqa: E402
-from flows.pipeline import form_id_for, ingest_planned, plan_inbox  # noqa: E402
+from flows.pipeline import form_id_for  # noqa: E402
+from flows.runs import run_inbox  # noqa: E402
 from flows.settings import Settings  # noqa: E402
+from flows.workers import in_process  # noqa: E402
 from schemas.checks import form_to_flags  # noqa: E402
 from schemas.tables import forms_to_frames  # noqa: E402
 from storage.inbox import sha256_of  # noqa: E402
-from storage.warehouse import Warehouse  # noqa: E402
 
 AIM_FORMS_PER_SECOND = 2000.0
 AIM_FLOW_RATIO = 2.0
@@ -126,18 +130,18 @@ def timed_pass(files: list[Path], settings: Settings) -> tuple[float, float, dic
 
 
 def pure_with_load(inbox: Path, warehouse: Path, settings: Settings) -> tuple[float, int]:
-    """`plan_inbox` + `ingest_planned`: the flow's work in plain Python. Seconds, and the forms
+    """`run_inbox` in this process: the flow's work in plain Python. Seconds, and the forms
     the outcomes report."""
     started = time.perf_counter()
-    store = Warehouse(warehouse).create()
-    outcomes = ingest_planned(plan_inbox(inbox, store), store, settings)
+    here = settings.model_copy(update={"inbox": inbox, "warehouse": warehouse, "settle_seconds": 0.0})
+    summary = run_inbox(here, in_process(here))
     seconds = time.perf_counter() - started
-    return seconds, sum(o.forms for o in outcomes)
+    return seconds, summary.forms
 
 
 def warehouse_checks(name: str, warehouse: Path, corpus: Corpus) -> list[Check]:
     """Rows, Σ 总分 and Σ 全年预算数 of the forms table against what was generated."""
-    forms = Warehouse(warehouse).read("forms")
+    forms = pd.read_parquet(warehouse / "forms")
     return [(f"{name}, rows in warehouse", len(forms), corpus.forms),
             (f"{name}, Σ 总分", round(float(forms["total_score"].sum()), 2), round(corpus.total_score, 2)),
             (f"{name}, Σ 全年预算数", float(forms["budget_full_year"].sum()), corpus.budget_full_year)]
@@ -267,7 +271,7 @@ def print_pure(seconds: dict[str, float], n: int, files: int, cpu: float, load_s
     print(f"  cpu time  {cpu:>9.2f}{cpu / pure:>8.0%}   of the wall time: well under 100% means another "
           "process had the core")
     print(f"  with load {load_seconds:>9.2f}{'':>8}{load_seconds / n * 1e3:>9.3f}{load_seconds / files * 1e3:>9.1f}"
-          f"   {n / load_seconds:,.0f} forms/s   (plan_inbox + ingest_planned: parquet parts, ledger, archive)")
+          f"   {n / load_seconds:,.0f} forms/s   (run_inbox in-process: store, archive, publish)")
 
 
 def print_correctness(n: int, checks: list[Check], flags: Counter) -> bool:

@@ -1,12 +1,17 @@
-"""One file through every stage, in plain Python: read, segment, rebuild, check, load, settle.
+"""The stages of a run in plain Python: plan the inbox, extract a batch of files, commit it, move it.
 
-The Prefect flow calls these; so do the tests and the benchmark, without Prefect.
+Extraction (`extract_batch`) is pure: it reads files and returns rows, so it runs the same in
+this process, in a local worker process or on a Dask worker. Everything that writes the warehouse
+happens in the run's own process, through `storage.store` (commits) and `storage.publish`.
+The Prefect flow (`flows.ingest`) calls these; so do the tests and the benchmarks, without Prefect.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,18 +20,20 @@ from pandera.errors import SchemaErrors
 from extractors.exceptions import FileRejected
 from extractors.extract import form_id_for, grid_to_extraction, grid_to_forms  # noqa: F401 (the stages' entry)
 from extractors.inputs import read_grid
+from flows.faults import fault_point
 from flows.settings import Settings
 from schemas.checks import form_to_flags
 from schemas.model import Flag, Form
 from schemas.tables import forms_to_frames
-from storage.inbox import archive, inbox_files, reject, sha256_of
-from storage.warehouse import LedgerEntry, Warehouse
 
 log = logging.getLogger("selfeval")
+ROW_TABLES = ("forms", "indicators", "flags")
 
 
 @dataclass(slots=True)
 class FileOutcome:
+    """What became of one file. `waiting` files stay in the inbox for a later run."""
+
     file_name: str
     sha256: str
     status: str
@@ -34,79 +41,126 @@ class FileOutcome:
     forms: int = 0
     indicators: int = 0
     flags: Counter = field(default_factory=Counter)
+    pages: int = 0
+    note: str = ""  # what went wrong after the outcome was committed (a move that failed)
+
+    def line(self) -> str:
+        detail = self.reason or f"{self.forms} forms, {sum(self.flags.values())} flags"
+        return f"{self.status} {self.file_name}: {detail}" + (f" ({self.note})" if self.note else "")
 
 
 @dataclass(slots=True)
-class Planned:
-    path: Path
+class BatchItem:
+    """A file to extract: its path, or its bytes where the worker cannot see the inbox (Dask)."""
+
+    name: str
     sha256: str
-    duplicate_of: str = ""
+    path: str
+    data: bytes | None = None
 
 
-def extract_file(path: Path, sha256: str, settings: Settings) -> tuple[list[Form], list[Flag]]:
-    """A file's forms and their flags; raises `FileRejected` for a file that holds none."""
+@dataclass(slots=True)
+class BatchResult:
+    outcomes: list[FileOutcome]
+    rows: dict[str, list[list]] = field(default_factory=dict)  # validated rows of the loaded files
+
+
+def extract_file(path: Path, sha256: str, settings: Settings, *, name: str = "") -> tuple[list[Form], list[Flag], int]:
+    """A file's forms, their flags (the file's own and each form's) and its page count; raises
+    `FileRejected` for a file that holds none."""
     grid = read_grid(path)
-    found = grid_to_extraction(grid.rows, settings.family, file=path.name, sha256=sha256, max_shift=settings.max_shift)
-    return found.forms, found.flags + [flag for form in found.forms for flag in form_to_flags(form)]
+    found = grid_to_extraction(grid.rows, settings.family, file=name or path.name, sha256=sha256,
+                               max_shift=settings.max_shift)
+    return found.forms, found.flags + [flag for form in found.forms for flag in form_to_flags(form)], grid.pages
 
 
-def plan_inbox(inbox: Path, warehouse: Warehouse) -> list[Planned]:
-    """Every inbox file with its hash; a file whose bytes are loaded or seen earlier is a duplicate."""
-    loaded = warehouse.loaded_files()
-    seen: dict[str, str] = {}
-    planned = []
-    for path in inbox_files(inbox):
-        sha = sha256_of(path)
-        of = loaded.get(sha) or seen.get(sha, "")
-        seen.setdefault(sha, path.name)
-        planned.append(Planned(path, sha, of))
-    return planned
+def _sha_of_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
-def record_duplicate(item: Planned, warehouse: Warehouse, original: FileOutcome | None = None) -> FileOutcome:
-    """Record a copy of a file already seen; it goes where the original went.
-
-    `original` is the outcome of the copied file when it was read in this same run.
-    """
-    reason = f"same bytes as {item.duplicate_of}"
-    warehouse.record(LedgerEntry(item.path.name, item.sha256, "duplicate", reason))
-    if original is not None and original.status == "rejected":
-        reject(item.path, item.sha256, f"{reason}, rejected: {original.reason}")
-    else:
-        archive(item.path, item.sha256)
-    return FileOutcome(item.path.name, item.sha256, "duplicate", reason)
-
-
-def ingest_planned(planned: list[Planned], warehouse: Warehouse, settings: Settings) -> list[FileOutcome]:
-    """The whole inbox in plain Python, in the flow's order: new files, then their copies."""
-    outcomes = [ingest_file(p.path, p.sha256, warehouse, settings) for p in planned if not p.duplicate_of]
-    by_sha = {o.sha256: o for o in outcomes}
-    return outcomes + [record_duplicate(p, warehouse, by_sha.get(p.sha256)) for p in planned if p.duplicate_of]
-
-
-def _rejected(path: Path, sha: str, reason: str, warehouse: Warehouse) -> FileOutcome:
-    warehouse.record(LedgerEntry(path.name, sha, "rejected", reason))
-    reject(path, sha, reason)
-    log.info("rejected: %s: %s", path.name, reason)
-    return FileOutcome(path.name, sha, "rejected", reason)
-
-
-def ingest_file(path: Path, sha: str, warehouse: Warehouse, settings: Settings) -> FileOutcome:
-    """Load one file's forms, or set it aside with its reason; never raises for a bad file."""
+def _extract_item(item: BatchItem, settings: Settings, folder: Path) -> tuple[FileOutcome, list[Form], list[Flag]]:
+    """One file of a batch: its outcome, and its forms and flags when it has some."""
+    path = Path(item.path)
+    fault_point(f"read:{item.name}")
     try:
-        forms, flags = extract_file(path, sha, settings)
-        frames = forms_to_frames(forms, flags)
+        data = item.data if item.data is not None else path.read_bytes()
+    except OSError as exc:
+        return FileOutcome(item.name, item.sha256, "waiting", f"cannot be read now ({exc.strerror})"), [], []
+    if _sha_of_bytes(data) != item.sha256:
+        return FileOutcome(item.name, item.sha256, "waiting", "changed while it was being read"), [], []
+    if item.data is not None:  # bytes sent from afar: read from a copy under the same name
+        path = folder / Path(item.name).name
+        path.write_bytes(data)
+    try:
+        forms, flags, pages = extract_file(path, item.sha256, settings, name=item.name)
     except FileRejected as exc:
-        return _rejected(path, sha, exc.reason, warehouse)
-    except SchemaErrors as exc:
-        cases = exc.failure_cases
-        first = cases.iloc[0] if len(cases) else None
-        detail = f"{first['column']}: {first['check']}" if first is not None else str(exc).splitlines()[0]
-        return _rejected(path, sha, f"extracted rows break the table schema ({detail})", warehouse)
+        return FileOutcome(item.name, item.sha256, "rejected", exc.reason), [], []
     except Exception as exc:  # a bug must not stop the inbox: the file is kept with the error
-        log.exception("internal error on %s", path.name)
-        return _rejected(path, sha, f"internal error {type(exc).__name__}: {exc}".splitlines()[0], warehouse)
-    warehouse.load(LedgerEntry(path.name, sha, "loaded", "", len(forms)), frames)
-    archive(path, sha)
-    return FileOutcome(path.name, sha, "loaded", "", len(forms), sum(len(f.indicators) for f in forms),
-                       Counter(flag.check for flag in flags))
+        log.exception("internal error on %s", item.name)
+        reason = f"internal error {type(exc).__name__}: {exc}".splitlines()[0]
+        return FileOutcome(item.name, item.sha256, "rejected", reason), [], []
+    outcome = FileOutcome(item.name, item.sha256, "loaded", "", len(forms), sum(len(f.indicators) for f in forms),
+                          Counter(flag.check for flag in flags), pages)
+    return outcome, forms, flags
+
+
+def _schema_failure(exc: SchemaErrors, form_files: dict[str, str]) -> dict[str, str]:
+    """file name -> reason, for each file whose rows break a table schema."""
+    frame, cases = exc.data, exc.failure_cases
+    bad: dict[str, str] = {}
+    for _, case in cases.iterrows():
+        index = case.get("index")
+        if index is None or index != index or index not in frame.index:
+            continue
+        name = form_files.get(str(frame.loc[index, "form_id"]), "")
+        bad.setdefault(name, f"extracted rows break the table schema ({case['column']}: {case['check']})")
+    return bad or {name: f"extracted rows break the table schema ({exc})".splitlines()[0]
+                   for name in set(form_files.values())}
+
+
+def frames_to_rows(frames: dict) -> dict[str, list[list]]:
+    """Validated frames as plain rows for the store (None for a blank number)."""
+    return {table: frame.astype(object).where(frame.notna(), None).values.tolist() for table, frame in frames.items()}
+
+
+def validate_batch(outcomes: list[FileOutcome], forms: list[Form], flags: list[Flag]) -> dict[str, list[list]]:
+    """The batch's rows, validated together; a file whose rows break a schema is rejected alone."""
+    while True:
+        try:
+            return frames_to_rows(forms_to_frames(forms, flags)) if forms else {}
+        except SchemaErrors as exc:
+            bad = _schema_failure(exc, {f.form_id: f.source_file for f in forms})
+        for outcome in outcomes:
+            if outcome.status == "loaded" and outcome.file_name in bad:
+                outcome.status, outcome.reason = "rejected", bad[outcome.file_name]
+                outcome.forms, outcome.indicators, outcome.flags = 0, 0, Counter()
+        kept = {f.form_id for f in forms if f.source_file not in bad}
+        forms = [f for f in forms if f.form_id in kept]
+        flags = [g for g in flags if g.form_id in kept]
+
+
+def extract_batch(items: list[BatchItem], settings: Settings,
+                  on_file: Callable[[int], None] | None = None) -> BatchResult:
+    """Every file of a batch extracted, then their rows validated at once. Pure: writes nothing."""
+    outcomes, forms, flags = [], [], []
+    with tempfile.TemporaryDirectory(prefix="selfeval-batch-") as folder:
+        for number, item in enumerate(items):
+            if on_file is not None:
+                on_file(number)
+            outcome, file_forms, file_flags = _extract_item(item, settings, Path(folder))
+            outcomes.append(outcome)
+            forms += file_forms
+            flags += file_flags
+    if on_file is not None:
+        on_file(len(items))  # validation: the batch's own step
+    return BatchResult(outcomes, validate_batch(outcomes, forms, flags))
+
+
+def ingest_file(path: Path, sha256: str, warehouse: object, settings: Settings) -> FileOutcome:
+    """One file through every stage into the warehouse (a `storage.warehouse.Warehouse`), committed,
+    moved and published, as a run of its own would take it."""
+    from flows.runs import ingest_one
+
+    return ingest_one(path, sha256, Path(getattr(warehouse, "root", warehouse)), settings)  # type: ignore[arg-type]

@@ -1,7 +1,13 @@
-"""The run's settings, validated when built: a bad one is named with the values allowed."""
+"""The run's settings, validated when built: a bad one is named with the values allowed.
+
+Limits on one file's reading (seconds, a worker's resident memory) and the inbox's settle time
+have defaults and environment overrides (`ENVIRONMENT`); a file over a limit is rejected with
+the limit and its variable named in the reason.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +26,10 @@ class Settings(BaseModel):
     family: str = AUTO  # each form's family recognised from its title and labels, or one forced
     workers: int = Field(2, ge=1, le=64, description="files processed at once")
     max_shift: int = Field(MAX_SHIFT, ge=0, le=6, description="columns a row may have slid sideways")
+    settle_seconds: float = Field(2.0, ge=0, le=600, description="a file changed this recently is watched this long")
+    max_seconds_per_file: float = Field(120.0, gt=0, le=86400, description="reading one file may take this long")
+    max_worker_mb: int = Field(4096, ge=64, le=1 << 20, description="a file worker's resident memory limit")
+    dask: str | None = Field(None, description="address of a Dask scheduler to extract on, e.g. tcp://host:8786")
 
     @field_validator("family")
     @classmethod
@@ -30,17 +40,29 @@ class Settings(BaseModel):
 
     @classmethod
     def build(cls, **values: Any) -> Settings:
-        """Settings from keyword values; None means the default."""
+        """Settings from keyword values; None means the environment's value (`ENVIRONMENT`), else the default."""
+        given = {k: v for k, v in values.items() if v is not None}
+        from_env: dict[str, Any] = {k: os.environ[e] for k, e in ENVIRONMENT.items() if os.environ.get(e) and k not in given}
         try:
-            return cls(**{k: v for k, v in values.items() if v is not None})
+            return cls(**from_env, **given)
         except ValidationError as exc:
             error = exc.errors()[0]
             name = ".".join(str(p) for p in error["loc"])
-            allowed = _allowed(name)
+            allowed = _allowed(name) + (f" (from {ENVIRONMENT[name]})" if name in from_env else "")
             raise SettingsError(f"bad setting {name}={error.get('input')!r}: {error['msg']}{allowed}",
                                 field=name) from None
         except SettingsError as exc:
             raise SettingsError(exc.reason, field="family") from None
+
+    def limit_reason(self, limit: str) -> str:
+        """How a file over a limit is described: 'over the 120 s limit (SELFEVAL_MAX_SECONDS_PER_FILE)'."""
+        if limit == "seconds":
+            return f"over the {self.max_seconds_per_file:g} s limit ({ENVIRONMENT['max_seconds_per_file']})"
+        return f"over the {self.max_worker_mb} MB memory limit ({ENVIRONMENT['max_worker_mb']})"
+
+
+ENVIRONMENT = {"settle_seconds": "SELFEVAL_SETTLE_SECONDS", "max_seconds_per_file": "SELFEVAL_MAX_SECONDS_PER_FILE",
+               "max_worker_mb": "SELFEVAL_MAX_WORKER_MB"}
 
 
 def _allowed(name: str) -> str:
@@ -49,7 +71,8 @@ def _allowed(name: str) -> str:
     field = Settings.model_fields.get(name)
     if field is None:
         return "; allowed settings: " + ", ".join(Settings.model_fields)
-    bounds = [m for m in field.metadata if hasattr(m, "ge") or hasattr(m, "le")]
-    low = next((m.ge for m in bounds if hasattr(m, "ge")), None)
+    bounds = [m for m in field.metadata if hasattr(m, "ge") or hasattr(m, "gt") or hasattr(m, "le")]
+    low = next((getattr(m, "ge", None) or getattr(m, "gt", None) for m in bounds
+                if hasattr(m, "ge") or hasattr(m, "gt")), None)
     high = next((m.le for m in bounds if hasattr(m, "le")), None)
     return f"; allowed: {low} to {high}" if low is not None and high is not None else ""

@@ -1,24 +1,65 @@
 """The inbox folder and its neighbours: `archive/` for loaded files, `rejected/` with reasons.
 
-Nothing is deleted: every file leaves the inbox by a rename into one of the two folders, and a
-name already taken there gets the file's hash added rather than overwriting.
+Files in sub-folders are read too and keep their sub-folder in archive/ and rejected/. A file
+still being written waits for a later run: a partial-download name (`.part`, `.crdownload`,
+`~$x.xlsx`, `x~`, …), or a size or modification time that changes within the settle time.
+Nothing is deleted: every file leaves the inbox by a rename into one of the two folders (a copy
+then a rename across file systems), and a name already taken there gets the file's hash added.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import shutil
+import time
 from pathlib import Path
 
-PARTIAL_SUFFIXES = (".part", ".crdownload", ".tmp", ".swp")
+PARTIAL_SUFFIXES = (".part", ".filepart", ".partial", ".crdownload", ".download", ".tmp", ".swp")
+PARTIAL_PREFIXES = ("~$", ".")
+SETTLE_SECONDS = 2.0
+REASON_SUFFIX = ".reason.txt"
+
+
+def is_partial(name: str) -> bool:
+    """A name a file has while it is still being downloaded, copied or edited (or a hidden one)."""
+    lower = name.lower()
+    return lower.endswith(PARTIAL_SUFFIXES) or name.startswith(PARTIAL_PREFIXES) or name.endswith("~")
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """Files waiting in the inbox, in name order; hidden and half-copied files are left alone."""
+    """Files waiting in the inbox and its sub-folders, in path order; hidden folders and
+    partial-download names are left alone, symlinked folders are not followed."""
     if not inbox.is_dir():
         return []
-    return sorted(p for p in inbox.iterdir()
-                  if p.is_file() and not p.name.startswith(".") and not p.name.endswith(PARTIAL_SUFFIXES))
+    found = []
+    for folder, subfolders, names in os.walk(inbox):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        found += [Path(folder) / n for n in names if not is_partial(n) and os.path.isfile(os.path.join(folder, n))]
+    return sorted(found, key=lambda p: p.relative_to(inbox).as_posix())
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def settled(paths: list[Path], *, settle: float = SETTLE_SECONDS) -> tuple[list[Path], list[Path]]:
+    """(settled, still changing): a file modified within the last `settle` seconds is watched until
+    it is that old, and waits for a later run if its size or time changed meanwhile."""
+    now = time.time()
+    first = {p: _signature(p) for p in paths}
+    recent = {p: sig for p, sig in first.items() if sig is not None and now - sig[1] / 1e9 < settle}
+    if recent:
+        youngest = max(sig[1] for sig in recent.values()) / 1e9
+        time.sleep(max(0.0, min(settle, youngest + settle - time.time())))
+    changing = {p for p, sig in recent.items() if _signature(p) != sig}
+    changing |= {p for p, sig in first.items() if sig is None}
+    return [p for p in paths if p not in changing], [p for p in paths if p in changing]
 
 
 def sha256_of(path: Path) -> str:
@@ -29,29 +70,42 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _free_name(folder: Path, name: str, sha: str) -> Path:
-    target = folder / name
-    if not target.exists():
-        return target
-    stem, dot, suffix = name.rpartition(".")
-    return folder / (f"{stem}.{sha[:8]}.{suffix}" if dot else f"{name}.{sha[:8]}")
-
-
-def move_to(path: Path, folder_name: str, sha: str) -> Path:
-    """Move a file into the folder of that name beside its inbox."""
-    folder = path.parent.parent / folder_name
-    folder.mkdir(parents=True, exist_ok=True)
-    target = _free_name(folder, path.name, sha)
-    shutil.move(str(path), target)
+def target_for(source: Path, inbox: Path, folder_name: str, sha: str, taken: set[Path]) -> Path:
+    """Where a file goes in `archive/` or `rejected/` beside the inbox, keeping its sub-folder;
+    a name already there, or already given in this run, gets the file's hash added."""
+    target = inbox.parent / folder_name / source.relative_to(inbox)
+    if target.exists() or target in taken:
+        stem, dot, suffix = target.name.rpartition(".")
+        target = target.with_name(f"{stem}.{sha[:8]}.{suffix}" if dot else f"{target.name}.{sha[:8]}")
+    taken.add(target)
     return target
 
 
-def archive(path: Path, sha: str) -> Path:
-    return move_to(path, "archive", sha)
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
-def reject(path: Path, sha: str, reason: str) -> Path:
-    """Move to `rejected/` and write the reason beside it as `<name>.reason.txt`."""
-    target = move_to(path, "rejected", sha)
-    target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
-    return target
+def move_file(source: Path, target: Path, reason: str = "") -> None:
+    """Move a file to its target (its reason written beside it first, for a rejected file).
+    Repeatable: a move interrupted at any point is finished by doing it again."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if reason:
+        _write_atomically(target.with_name(target.name + REASON_SUFFIX), reason + "\n")
+    try:
+        os.rename(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")  # another file system
+        shutil.copy2(source, temporary)
+        os.replace(temporary, target)
+        source.unlink()
+
+
+def clear_leftovers(folder: Path) -> None:
+    """Temporary files a move or a reason left when its process died."""
+    if folder.is_dir():
+        for leftover in folder.rglob(".*.tmp"):
+            leftover.unlink(missing_ok=True)

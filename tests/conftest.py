@@ -60,3 +60,16 @@ def workdir(tmp_path: Path) -> Path:
     """A folder with an empty inbox/; the warehouse, archive/ and rejected/ go beside it."""
     (tmp_path / "inbox").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def api_url():
+    """One Prefect API for the tests that run `selfeval` as a subprocess, so each run need not
+    start a server of its own; stopped at the end of the session."""
+    from flows.server import TemporaryServer
+
+    server = TemporaryServer()
+    try:
+        yield server.wait()
+    finally:
+        server.stop()

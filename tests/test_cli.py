@@ -28,6 +28,8 @@ def cli_env(monkeypatch):
     """The environment variables `main` sets by default are restored after the test."""
     for key, value in PREFECT_DEFAULTS.items():
         monkeypatch.setenv(key, os.environ.get(key, value))
+    for key in ("PREFECT_API_URL", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "PREFECT_CLIENT_SERVER_VERSION_CHECK_ENABLED"):
+        monkeypatch.delenv(key, raising=False)  # a run in this process sets them
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ def test_run_loads_the_inbox_and_prints_the_summary(tmp_path, capsys, cli_env, p
     (inbox / "seed.txt").write_bytes(SEED.read_bytes())
     (inbox / "junk.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
 
-    assert main(["run", "--inbox", str(inbox), "--warehouse", str(warehouse)]) == 0
+    assert main(["run", "--inbox", str(inbox), "--warehouse", str(warehouse), "--settle", "0"]) == 0
 
     out = capsys.readouterr().out
     forms = len(GOLD["forms"])
@@ -96,7 +98,65 @@ def test_an_unknown_family_exits_2_naming_the_known_ones(tmp_path, capsys, cli_e
 
 
 def test_a_malformed_option_exits_2_with_usage(capsys, cli_env):
-    with pytest.raises(SystemExit) as info:
-        main(["run", "--workers", "many"])
-    assert info.value.code == 2
-    assert "--workers" in capsys.readouterr().err
+    assert main(["run", "--workers", "many"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers" in err and "Usage:" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["serve", "--cron", "not a cron"], "bad --cron 'not a cron'"),
+    (["serve", "--interval", "-5"], "bad --interval -5"),
+    (["serve"], "give one schedule"),
+    (["run", "--warehouse", "a-file"], "is a file, not a folder"),
+])
+def test_a_bad_setting_exits_2_with_one_line_before_anything_starts(tmp_path, capsys, cli_env, monkeypatch,
+                                                                  args, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "a-file").write_text("")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "warehouse").exists()
+
+
+def test_an_inbox_with_nothing_new_is_answered_without_a_flow_run(tmp_path, capsys, cli_env):
+    import time
+
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "still-downloading.pdf.crdownload").write_bytes(b"%PDF")
+    started = time.perf_counter()
+    assert main(["run", "--inbox", str(tmp_path / "inbox"), "--warehouse", str(tmp_path / "warehouse")]) == 0
+    assert time.perf_counter() - started < 1
+    assert f"nothing new in {tmp_path / 'inbox'}" in capsys.readouterr().out
+    assert not (tmp_path / "warehouse").exists()
+
+
+def test_each_inbox_and_warehouse_pair_has_its_own_deployment(tmp_path):
+    from flows.cli import deployment_name
+
+    names = {deployment_name(tmp_path / inbox, tmp_path / "warehouse") for inbox in ("a/inbox", "b/inbox")}
+    names.add(deployment_name(tmp_path / "a/inbox", tmp_path / "other"))
+    assert len(names) == 3
+    assert deployment_name(tmp_path / "a/inbox", tmp_path / "warehouse") in names
+
+
+def test_sql_queries_the_published_tables_and_their_views(tmp_path, capsys, cli_env):
+    from flows.runs import run_inbox
+    from flows.workers import in_process
+
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "seed.txt").write_bytes(SEED.read_bytes())
+    settings = Settings.build(inbox=tmp_path / "inbox", warehouse=tmp_path / "warehouse", settle_seconds=0)
+    run_inbox(settings, in_process(settings))
+    warehouse = str(tmp_path / "warehouse")
+    assert main(["sql", "select count(*) as n from open_flags", "--warehouse", warehouse, "--format", "csv"]) == 0
+    flags = sum(len(c) for c in GOLD["expected_flags"].values())
+    assert capsys.readouterr().out.split() == ["n", str(flags)]
+    assert main(["sql", "select project_name from flagged_forms order by 1", "--warehouse", warehouse,
+                 "--format", "json"]) == 0
+    names = [json.loads(line)["project_name"] for line in capsys.readouterr().out.splitlines()]
+    assert names == sorted(GOLD["expected_flags"])
+    assert main(["sql", "select nope from forms", "--warehouse", warehouse]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "nope" in err

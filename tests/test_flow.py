@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.pipeline import FileOutcome, ingest_planned, plan_inbox
+from flows.pipeline import FileOutcome
+from flows.runs import run_inbox
 from flows.settings import Settings
-from storage.warehouse import Warehouse
+from flows.workers import in_process
 
 SEED_DIR = Path(__file__).parent.parent / "fixtures" / "seed"
 SEED = SEED_DIR / "2022-shanghai-disabled-persons-federation.txt"
@@ -44,9 +45,8 @@ def inbox_with(root: Path, files: dict[str, bytes]) -> Path:
 
 def ingest_all(inbox: Path, warehouse: Path) -> list[FileOutcome]:
     """What the flow does, in plain Python: fresh files first, then the duplicates."""
-    settings = Settings.build(inbox=inbox, warehouse=warehouse)
-    store = Warehouse(warehouse).create()
-    return ingest_planned(plan_inbox(inbox, store), store, settings)
+    settings = Settings.build(inbox=inbox, warehouse=warehouse, settle_seconds=0)
+    return run_inbox(settings, in_process(settings)).outcomes
 
 
 def table(warehouse: Path, name: str) -> pd.DataFrame:
@@ -148,8 +148,11 @@ def test_form_ids_are_stable_across_warehouses(tmp_path):
 def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 
+    from flows.ingest import close_pools
+
     with prefect_test_harness(server_startup_timeout=120):
         yield
+    close_pools()
 
 
 def test_ingest_inbox_flow_loads_the_seed_and_rejects_the_junk(prefect_harness, tmp_path):
