@@ -202,9 +202,9 @@ class FileWorker:
             code = process.exitcode if process is not None else None
             name = signal.Signals(-code).name if code is not None and code < 0 else f"exit code {code}"
             return f"the worker reading it died ({name})"
-        if time.monotonic() - began > self.settings.max_seconds_per_file:
+        if time.monotonic() - began > self.settings.limits.max_seconds_per_file:
             return f"reading it took {self.settings.limit_reason('seconds')}"
-        if time.monotonic() - checked > MEMORY_CHECK_SECONDS and _resident_mb(process.pid) > self.settings.max_worker_mb:
+        if time.monotonic() - checked > MEMORY_CHECK_SECONDS and _resident_mb(process.pid) > self.settings.limits.max_worker_mb:
             return f"reading it used {self.settings.limit_reason('memory')}"
         return None
 
