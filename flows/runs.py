@@ -105,8 +105,9 @@ def recover(store: Store, inbox: Path) -> list[str]:
 
 def _root_of(target: Path, inbox: Path) -> Path:
     """The archive/ or rejected/ folder `target` lies in: no link is gone through below it."""
-    return next((inbox.parent / f for f in ("archive", "rejected") if inbox.parent / f in target.parents),
-                target.parent)
+    text = str(target)
+    return next((root for root in (inbox.parent / "archive", inbox.parent / "rejected")
+                 if text.startswith(f"{root}{os.sep}")), target.parent)
 
 
 def _sidecar(record: FileRecord) -> str:

@@ -197,12 +197,7 @@ def _create_exclusive(path: Path, data: bytes) -> bool:
     temporary = path.with_name(f".{short_hash(path.name, 16)}.{os.getpid()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
     temporary.unlink(missing_ok=True)
-    handle = os.open(temporary, flags, 0o644)
-    try:
-        os.write(handle, data)
-        os.fsync(handle)
-    finally:
-        os.close(handle)
+    _write_new(temporary, data, flags)
     try:
         os.link(temporary, path, follow_symlinks=False)
     except FileExistsError:
@@ -218,11 +213,12 @@ def _create_exclusive(path: Path, data: bytes) -> bool:
 
 def _write_in_place(path: Path, data: bytes, flags: int) -> bool:
     try:
-        handle = os.open(path, flags, 0o644)
+        _write_new(path, data, flags)
     except FileExistsError:
         return False
-    try:
-        os.write(handle, data)
-    finally:
-        os.close(handle)
     return True
+
+
+def _write_new(path: Path, data: bytes, flags: int) -> None:
+    with os.fdopen(os.open(path, flags, 0o644), "wb") as handle:
+        handle.write(data)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 NAME_MAX = 255
@@ -58,6 +59,7 @@ def text_path(text: str) -> Path:
     return Path(os.fsdecode(bytes.fromhex(text[len(HEX_PREFIX):]))) if text.startswith(HEX_PREFIX) else Path(text)
 
 
+@lru_cache(maxsize=1024)
 def name_max(folder: Path) -> int:
     """The longest name, in bytes, the file system of `folder` (or its nearest existing parent) takes."""
     for candidate in (folder, *folder.parents):

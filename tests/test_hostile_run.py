@@ -4,7 +4,6 @@ the readers (see `test_hostile_inbox.py` for the inbox itself, `test_hostile.py`
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -59,89 +58,21 @@ def test_settings_hold_one_limits_object_whose_names_are_the_variables(monkeypat
 # -- the issue's hostile inputs, together in one inbox, through `selfeval run` ------------------------
 
 GiB = 1 << 30
-NO_FORM = "no 财政项目支出绩效自评表 found"
-LINK = "a symbolic link (to {}): links are never followed; put the file itself in the inbox"
-FROM_READERS = ("page-20000pt.pdf", "bomb.pdf", "text-200MB.txt", "claims-1e9.png", "side-20000.png",
-                "encrypted.pdf")
-
-
-def excel_csv_of(text: str, goals: list[str]) -> bytes:
-    """A tab dump as Excel saves it as CSV, each goal text broken over two lines (Alt+Enter) in its cell."""
-    import csv
-    import io
-
-    rows = [line.split("\t") for line in text.splitlines()]
-    for row in rows:
-        row[:] = [cell[: len(cell) // 2] + "\n" + cell[len(cell) // 2:] if cell in goals else cell for cell in row]
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode("utf-8-sig")
-
-
-def big5_form() -> bytes:
-    """The traditional-character seed without its pinyin, in Big5."""
-    import re
-
-    from tests.conftest import FIXTURES
-
-    text = next((FIXTURES / "seed-traditional").glob("*.txt")).read_text(encoding="utf-8")
-    return re.sub(r"\([a-zA-Z\u00c0-\u024f]+\)", "", text).replace("爲", "為").encode("big5")
-
-
-def hostile_inbox(work: Path) -> dict[str, tuple[str, str]]:
-    """The inbox of `test_every_hostile_input_of_the_issue_in_one_run`: name -> (outcome, reason or its start)."""
-    from tests.runs import GOLD, fill_inbox, seed_variant
-    from tests.test_hostile import REJECTED
-
-    inbox, outside = work / "inbox", work / "outside"
-    inbox.mkdir()
-    outside.mkdir()
-    (outside / "form.txt").write_bytes(SEED)
-    expected: dict[str, tuple[str, str]] = {}
-    for name, build, _, reason, _ in (r for r in REJECTED if r[0] in FROM_READERS):
-        build(inbox / name)
-        expected[name] = ("rejected", reason)
-    bad.blank_scan_pdf(inbox / "scan-2000-pages.pdf", pages=2000)
-    expected["scan-2000-pages.pdf"] = ("rejected", "the PDF has 2,000 pages, over the 1,000-page limit "
-                                                   "(SELFEVAL_MAX_PDF_PAGES)")
-    for name, build in (("xobject-loop.pdf", bad.xobject_loop_pdf), ("page-tree-loop.pdf", bad.page_tree_loop_pdf),
-                        ("nested-100000.pdf", bad.deep_nesting_pdf), ("blank-scan-20.pdf", bad.blank_scan_pdf)):
-        build(inbox / name)
-        expected[name] = ("rejected", NO_FORM)
-    expected["blank-scan-20.pdf"] = ("rejected", f"{NO_FORM}, nor another family's project form: no text in it at "
-                                                 "all (blank pages, or a scan too faint to read)")
-    goals = [f[key] for f in GOLD["forms"] for key in ("goal_planned", "goal_achieved")]
-    text = SEED.decode("utf-8")
-    loaded = {"good-1.txt": SEED, "good-2.txt": seed_variant(1), "sub/folder/good-3.txt": seed_variant(2),
-              "utf16-no-bom.txt": text.replace("\n", "\r\n").encode("utf-16-le"), "big5.txt": big5_form(),
-              "excel.csv": excel_csv_of(text, goals)}
-    junk = "关于报送绩效自评表的通知\n".encode()
-    rejected = {"zero.txt": b"", "a.txt": junk + b"a", "a.txt.reason.txt": junk + b"user's", "x.txt": junk + b"x",
-                "copy of a.txt": junk + b"a", "L" * 247 + ".txt": junk + b"L", "自评表" * 27 + "表表.txt": junk + b"C",
-                "-dash\nnew line \"quoted\" back\\slash.txt": junk + b"odd"}
-    fill_inbox(inbox, {**loaded, **rejected})
-    expected |= dict.fromkeys(loaded, ("loaded", ""))
-    expected |= {name: ("rejected", NO_FORM) for name in rejected} | {"zero.txt": ("rejected", "empty file (0 bytes)")}
-    for name, target in (("outside.txt", "../outside/form.txt"), ("passwd.txt", "/etc/passwd"),
-                         ("folder-link", "../outside"), ("dangling.txt", "/no/such/file"), ("loop.txt", "loop.txt"),
-                         ("x.txt.reason.txt", str(outside / "written-through.txt"))):
-        os.symlink(target, inbox / name)
-        expected[name] = ("rejected", LINK.format(target))
-    os.mkfifo(inbox / "pipe.txt")
-    return expected
 
 
 def test_every_hostile_input_of_the_issue_in_one_run(tmp_path):
-    """Each row of the issue's table and each input its 'done means' adds, in one inbox beside good
-    files, through `selfeval run` with its own temporary Prefect server: the run finishes, every
-    good file loads, every bad one is rejected with its reason and kept, nothing outside the inbox
-    is touched, and the whole process tree's resident memory stays under 2 GiB."""
+    """Each row of the issue's table and each input its 'done means' adds (`tests.material.hostile`),
+    in one inbox beside good files, through `selfeval run` with its own temporary Prefect server:
+    the run finishes, every good file loads, every bad one is rejected with its reason and kept,
+    nothing outside the inbox is touched, and the whole process tree's resident memory stays under
+    2 GiB."""
     import pandas as pd
 
+    from tests.material.hostile import INBOX, seed_goals, write_inbox
     from tests.memory import TreePeak
-    from tests.runs import FORMS_PER_SEED, GOLD, run_args, selfeval
+    from tests.runs import FORMS_PER_SEED, run_args, selfeval
 
-    expected = hostile_inbox(tmp_path)
+    expected = write_inbox(tmp_path / "inbox", tmp_path / "outside", INBOX)
     process = selfeval(*run_args(tmp_path), env={"PREFECT_API_URL": None})
     with TreePeak(process.pid) as peak:
         out, _ = process.communicate(timeout=600)
@@ -152,11 +83,12 @@ def test_every_hostile_input_of_the_issue_in_one_run(tmp_path):
     for name, (status, reason) in expected.items():
         assert (files.loc[name, "status"], files.loc[name, "reason"][: len(reason)]) == (status, reason), name
     assert not files["reason"].str.contains("against )", regex=False).any()  # a line near no title names none
+    assert files.loc["copy of b.txt", "reason"] == files.loc["b.txt", "reason"]
     forms = pd.read_parquet(tmp_path / "warehouse" / "forms")
     loaded = sorted(name for name, (status, _) in expected.items() if status == "loaded")
     assert forms.groupby("source_file").size().to_dict() == dict.fromkeys(loaded, FORMS_PER_SEED)
-    from_csv = forms[forms["source_file"] == "excel.csv"]
-    assert sorted(from_csv["goal_planned"]) == sorted(f["goal_planned"] for f in GOLD["forms"])
+    goals = [f["goal_planned"] for f in forms[forms["source_file"] == "excel.csv"].to_dict("records")]
+    assert sorted(goals) == sorted(seed_goals()[::2])
     assert "left: pipe.txt: a named pipe (FIFO), not a file: left in the inbox" in out
     assert sorted(p.name for p in (tmp_path / "outside").iterdir()) == ["form.txt"]
     assert [p.relative_to(tmp_path).as_posix() for p in (tmp_path / "inbox").rglob("*") if not p.is_dir()] == [
@@ -173,25 +105,19 @@ def test_a_file_past_the_runs_time_or_memory_limit_ends_its_worker_and_nothing_e
     files load, and the process tree stays under 2 GiB."""
     import pandas as pd
 
+    from tests.material.hostile import RUN_LIMITS, merged_env, write_inbox
     from tests.memory import TreePeak
-    from tests.runs import fill_inbox, run_args, seed_variant, selfeval
+    from tests.runs import run_args, selfeval
 
-    (tmp_path / "inbox").mkdir()
-    fill_inbox(tmp_path / "inbox", {"good-1.txt": SEED, "good-2.txt": seed_variant(1)})
-    bad.bomb_pdf(tmp_path / "inbox" / "bomb.pdf")
-    bad.operand_flood_pdf(tmp_path / "inbox" / "operands.pdf")
-    env = {"PREFECT_API_URL": api_url, "SELFEVAL_MAX_STREAM_BYTES": "8G", "SELFEVAL_MAX_DECODED_BYTES": "8G",
-           "SELFEVAL_MAX_CONTENT_BYTES": "1G", "SELFEVAL_MAX_WORKER_MB": "1000", "SELFEVAL_MAX_SECONDS_PER_FILE": "8"}
+    expected = write_inbox(tmp_path / "inbox", tmp_path / "outside", RUN_LIMITS)
+    env = {"PREFECT_API_URL": api_url, **merged_env(RUN_LIMITS)}
     process = selfeval(*run_args(tmp_path, "--workers", "1"), env=env)
     with TreePeak(process.pid) as peak:
         out, _ = process.communicate(timeout=300)
     assert process.returncode == 0, out
     assert peak.peak < 2 * GiB, f"peak {peak.mib:.0f} MiB"
     files = pd.read_parquet(tmp_path / "warehouse" / "files").set_index("file_name")
-    assert files["status"].to_dict() == {"good-1.txt": "loaded", "good-2.txt": "loaded", "bomb.pdf": "rejected",
-                                         "operands.pdf": "rejected"}
-    assert files.loc["bomb.pdf", "reason"] == "reading it used over the 1,000 MB memory limit (SELFEVAL_MAX_WORKER_MB)"
-    assert files.loc["operands.pdf", "reason"] == "reading it took over the 8 s limit (SELFEVAL_MAX_SECONDS_PER_FILE)"
+    assert {name: (row.status, row.reason) for name, row in files.iterrows()} == expected
     assert (tmp_path / "rejected" / "bomb.pdf.reason.txt").read_text(encoding="utf-8").strip() == files.loc[
         "bomb.pdf", "reason"]
     print(f"\nrun limits: peak {peak.mib:.0f} MiB")
