@@ -229,3 +229,13 @@ def test_a_name_that_is_no_utf8_reads_as_chinese_or_shows_its_bytes(tmp_path):
     assert set(pd.read_parquet(tmp_path / "warehouse" / "forms")["source_file"]) == {
         "good-1.txt", "good-2.txt", "自评表.txt"}
     assert not any(p.is_file() for p in (tmp_path / "inbox").rglob("*"))
+
+
+def test_a_file_swapped_for_a_link_or_a_pipe_after_the_listing_is_neither_followed_nor_waited_on(tmp_path):
+    from storage.inbox import NotAFile, sha256_of
+
+    os.mkfifo(tmp_path / "pipe.txt")
+    os.symlink("/etc/passwd", tmp_path / "link.txt")
+    for name in ("pipe.txt", "link.txt"):
+        with pytest.raises(NotAFile):
+            sha256_of(tmp_path / name)  # a pipe opened to be read would wait for a writer forever
