@@ -97,7 +97,7 @@ def _link_reason(path: Path) -> str:
         target = readable(os.readlink(path))
     except OSError:
         target = "?"
-    return (f"a symbolic link (to {shown(target)}): links are never followed; put the file itself in the inbox")
+    return f"a symbolic link (to {shown(target)}): links are never followed; put the file itself in the inbox"
 
 
 def make_batches(fresh: list[Planned], workers: int, *, max_files: int = MAX_BATCH_FILES,
