@@ -23,6 +23,10 @@ class SelfevalError(Exception):
 class SettingsError(SelfevalError, ValueError):
     """A setting or a form-family file holds a value outside what is allowed."""
 
+    def one_line(self) -> str:
+        """The reason alone when it names its setting already (`bad setting workers=0: …`)."""
+        return self.reason if self.field and self.field in self.reason else super().one_line()
+
 
 class FileRejected(SelfevalError):
     """A file that cannot become forms: it is set aside with this reason and the inbox goes on."""

@@ -78,11 +78,13 @@ def no_forms_reason(rows: list[Row], cut: Cut, catalog: Catalog) -> str:
     if cut.strays:
         stray = cut.strays[0]
         return f"{NO_FORM}: line {stray.line} {stray.text!r} is {stray.reason}{lacks}"
+    if not any(r.text() for r in rows):
+        return f"{NO_FORM}: no text in it at all (blank pages, or a scan too faint to read)"
     if not candidates:
         return f"{NO_FORM}, and no title-like line{lacks}"
     match, row = max(candidates, key=lambda c: c[0].score)
-    return (f"{NO_FORM}: nearest is {row.where()} {row.text()[:40]!r} "
-            f"(score {match.score:.0f} against {match.title}){lacks}")
+    against = f" (score {match.score:.0f} against {match.title})" if match.title else ""
+    return f"{NO_FORM}: nearest is {row.where()} {row.text()[:40]!r}{against}{lacks}"
 
 
 def grid_to_extraction(rows: list[Row], family: Family | Catalog | str | None = None, *, file: str, sha256: str,

@@ -17,7 +17,7 @@ from io import BytesIO
 from typing import Any
 
 from extractors.exceptions import LimitExceeded
-from extractors.limits import Limits, env_name, limit_text
+from extractors.limits import Limits, current, env_name, limit_text
 
 
 @dataclass(slots=True)
@@ -39,7 +39,7 @@ _BUDGET: ContextVar[Budget | None] = ContextVar("pdf_inflate_budget", default=No
 
 def start_pdf_budget(limits: Limits | None = None) -> Budget:
     """A new count for the PDF about to be read (in this thread or task)."""
-    budget = Budget(limits or Limits.from_env())
+    budget = Budget(limits or current())
     _BUDGET.set(budget)
     return budget
 
@@ -47,7 +47,7 @@ def start_pdf_budget(limits: Limits | None = None) -> Budget:
 def _budget() -> Budget:
     """The current file's count; outside a read (pdfplumber used directly) a fresh one for each stream,
     so only the per-stream limit applies and nothing adds up across unrelated documents."""
-    return _BUDGET.get() or Budget(Limits.from_env())
+    return _BUDGET.get() or Budget(current())
 
 
 def _bomb(limits: Limits, field: str, what: str) -> LimitExceeded:

@@ -5,14 +5,21 @@ Each limit has a default a real form never reaches, can be changed through the e
 it is read, a PDF's page count before its pages are parsed, a page's size before it is rendered,
 an image's pixels before they are decoded, and every PDF stream while it is inflated. A file over
 a limit is rejected with a reason that names the limit and its setting. The seconds per file and
-the resident memory per worker are enforced by the run, which ends a worker that passes them.
+the resident memory per worker are enforced by the run (`flows.workers`), which ends a worker that
+passes them.
+
+Every `SELFEVAL_MAX_*` variable is one of these limits: a run builds them once when it starts
+(`flows.settings.Settings.limits`), so a bad value or an unknown name stops it there, and
+`in_force` makes them the limits of the files it reads, wherever they are read.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
@@ -65,14 +72,20 @@ class Limits(BaseModel):
                                  description="cells of a spreadsheet's used range, before it is read")
     max_unzipped_bytes: Bytes = Field(256 * MiB, ge=MiB, le=1 << 40,
                                       description="a zip-based file's (.xlsx, .docx) parts, unzipped, by its directory")
-    max_seconds: float = Field(600, gt=0, le=86_400, description="seconds per file (enforced by the run)")
-    max_worker_rss: Bytes = Field(2048 * MiB, ge=256 * MiB, le=1 << 40,
-                                  description="resident memory per worker (enforced by the run)")
+    max_seconds_per_file: float = Field(120.0, gt=0, le=86_400,
+                                        description="seconds reading one file may take (enforced by the run)")
+    max_worker_mb: int = Field(2048, ge=256, le=1 << 20,
+                               description="MB resident in a worker reading files, with the processes it started "
+                                           "(enforced by the run)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **values: Any) -> Limits:
-        """Limits from `SELFEVAL_MAX_*` variables, then keyword values; a bad one is named."""
+        """Limits from `SELFEVAL_MAX_*` variables, then keyword values; a bad one, or a variable
+        of that prefix that names no limit, is named."""
         environ = os.environ if environ is None else environ
+        unknown = sorted(k for k in environ if k.startswith(ENV_PREFIX + "MAX_") and k not in _ENV_NAMES)
+        if unknown:
+            raise SettingsError(f"no limit {unknown[0]}; the limits are {', '.join(_ENV_NAMES)}", field=unknown[0])
         merged: dict[str, Any] = {name: environ[env_name(name)] for name in cls.model_fields if env_name(name) in environ}
         merged.update({k: v for k, v in values.items() if v is not None})
         try:
@@ -83,6 +96,25 @@ class Limits(BaseModel):
 
 def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
+
+
+_ENV_NAMES = [env_name(name) for name in Limits.model_fields]
+_IN_FORCE: ContextVar[Limits | None] = ContextVar("limits_in_force", default=None)
+
+
+def current() -> Limits:
+    """The limits of the file being read: those a run put in force, else the environment's."""
+    return _IN_FORCE.get() or Limits.from_env()
+
+
+@contextmanager
+def in_force(limits: Limits) -> Iterator[Limits]:
+    """Make `limits` the ones every check uses, in this thread or task, until the block ends."""
+    token = _IN_FORCE.set(limits)
+    try:
+        yield limits
+    finally:
+        _IN_FORCE.reset(token)
 
 
 def _bad_setting(exc: ValidationError) -> SettingsError:
@@ -128,7 +160,7 @@ def check_file_size(path: Path, limits: Limits | None = None) -> None:
     Python's zipfile inflates a part no further than the size the directory gives it, so checking
     those sizes bounds what a workbook or document can unzip to.
     """
-    limits = limits or Limits.from_env()
+    limits = limits or current()
     size = path.stat().st_size
     if size == 0:
         raise UnreadableFile("empty file (0 bytes)", file=path.name)
@@ -158,7 +190,7 @@ def _unzipped_size(path: Path) -> int:
 
 def check_sheet_cells(rows: int, columns: int, sheet: str, *, file: str = "", limits: Limits | None = None) -> None:
     """A sheet's used range (A1 to its last cell), before its cells are read one by one."""
-    limits = limits or Limits.from_env()
+    limits = limits or current()
     if rows * columns > limits.max_sheet_cells:
         raise over(limits, "max_sheet_cells", f"sheet {sheet!r} spans {rows:,} rows × {columns:,} columns",
                    file=file, unit="-cell")
@@ -166,7 +198,7 @@ def check_sheet_cells(rows: int, columns: int, sheet: str, *, file: str = "", li
 
 def read_text_bytes(path: Path, limits: Limits | None = None) -> bytes:
     """A text dump's bytes, never more than the limit, even if the file grows while it is read."""
-    limits = limits or Limits.from_env()
+    limits = limits or current()
     cap = limits.max_text_bytes
     with path.open("rb") as handle:
         data = handle.read(cap + 1)
@@ -179,7 +211,7 @@ def read_text_bytes(path: Path, limits: Limits | None = None) -> bytes:
 def check_page_points(width: float, height: float, page: int, *, file: str = "",
                       limits: Limits | None = None) -> None:
     """A PDF page's size, read from its MediaBox before its content is parsed or rendered."""
-    limits = limits or Limits.from_env()
+    limits = limits or current()
     if max(width, height) > limits.max_page_pt:
         raise over(limits, "max_page_pt", f"page {page} is {width:.0f}×{height:.0f} pt", file=file, unit=" pt")
 
@@ -187,7 +219,7 @@ def check_page_points(width: float, height: float, page: int, *, file: str = "",
 def check_page_pixels(width: float, height: float, page: int, *, dpi: float, file: str = "",
                       limits: Limits | None = None) -> None:
     """A scanned page's pixels at the render resolution, before it is rendered."""
-    limits = limits or Limits.from_env()
+    limits = limits or current()
     columns, rows = round(width * dpi / 72), round(height * dpi / 72)
     if columns * rows > limits.max_page_pixels:
         raise over(limits, "max_page_pixels", f"page {page} is {columns:,}×{rows:,} pixels at {dpi:g} dpi",
@@ -202,7 +234,7 @@ def check_page_content(page: Any, number: int, *, file: str = "", limits: Limits
     """
     from pdfminer.pdftypes import resolve1, stream_value
 
-    limits = limits or Limits.from_env()
+    limits = limits or current()
     size = sum(len(stream_value(part).get_data()) for part in resolve1(page.page_obj.contents) or [])
     if size > limits.max_content_bytes:
         raise over(limits, "max_content_bytes", f"page {number}'s drawing instructions are {size_text(size)}",
@@ -211,7 +243,7 @@ def check_page_content(page: Any, number: int, *, file: str = "", limits: Limits
 
 def check_image_pixels(width: int, height: int, *, file: str = "", limits: Limits | None = None) -> None:
     """An image's size, from its header, before its pixels are decoded."""
-    limits = limits or Limits.from_env()
+    limits = limits or current()
     if width * height > limits.max_image_pixels:
         raise over(limits, "max_image_pixels", f"the image is {width:,}×{height:,} pixels", file=file,
                    unit="-pixel")
@@ -219,7 +251,7 @@ def check_image_pixels(width: int, height: int, *, file: str = "", limits: Limit
 
 def pillow_bomb_to_limit(exc: Exception, *, file: str = "", limits: Limits | None = None) -> LimitExceeded:
     """Pillow's own guard (twice its MAX_IMAGE_PIXELS) fired before ours: the same limit, named as ours."""
-    limits = limits or Limits.from_env()
+    limits = limits or current()
     pixels = next((int(n) for n in re.findall(r"\((\d+) pixels\)", str(exc))), 0)
     if pixels > limits.max_image_pixels:
         return over(limits, "max_image_pixels", f"the image is {pixels:,} pixels", file=file, unit="-pixel")
@@ -231,7 +263,7 @@ def check_pdf_pages(document: Any, *, file: str = "", limits: Limits | None = No
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdftypes import resolve1
 
-    limits = limits or Limits.from_env()
+    limits = limits or current()
     if sum(1 for _ in islice(PDFPage.create_pages(document), limits.max_pdf_pages + 1)) <= limits.max_pdf_pages:
         return
     declared = resolve1(resolve1(document.catalog.get("Pages")).get("Count"))

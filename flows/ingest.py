@@ -31,8 +31,7 @@ progress: Any = None  # the command line's progress display: .planned(files), .u
 
 def _pool_key(settings: Settings) -> tuple:
     """What a worker's reading depends on: runs with the same key share a pool."""
-    return (settings.workers, settings.family, settings.max_shift, settings.max_seconds_per_file,
-            settings.max_worker_mb)
+    return (settings.workers, settings.family, settings.max_shift, settings.limits)
 
 
 def pool_for(settings: Settings, pool: LocalPool | None = None) -> LocalPool:

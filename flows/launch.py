@@ -19,7 +19,7 @@ from typing import Any
 import typer
 
 from flows.settings import Settings
-from storage.inbox import inbox_files
+from storage.inbox import inbox_files, scan_inbox
 from storage.store import work_left
 
 PLAIN_EVERY_SECONDS = 2.0
@@ -27,6 +27,11 @@ PLAIN_EVERY_SECONDS = 2.0
 
 def nothing_new(settings: Settings) -> bool:
     return not inbox_files(settings.inbox) and not work_left(settings.warehouse)
+
+
+def nothing_new_lines(settings: Settings) -> str:
+    """'nothing new', and what the inbox holds that no run reads (a named pipe, a folder it cannot list)."""
+    return "\n".join([f"nothing new in {settings.inbox}", *(f"left: {note}" for note in scan_inbox(settings.inbox).left)])
 
 
 def _api_url(log_path: Path) -> tuple[str | None, Any]:
@@ -44,7 +49,7 @@ def _api_url(log_path: Path) -> tuple[str | None, Any]:
 
 def launch_run(settings: Settings, *, wait: float, debug: bool, set_logging: Callable[..., None]) -> None:
     if nothing_new(settings):
-        typer.echo(f"nothing new in {settings.inbox}")
+        typer.echo(nothing_new_lines(settings))
         return
     from storage.store import RunBusy, Store
 
@@ -53,7 +58,7 @@ def launch_run(settings: Settings, *, wait: float, debug: bool, set_logging: Cal
     try:
         with store.run_lock(wait=wait, inbox=str(settings.inbox), on_wait=told):
             if nothing_new(settings):  # the run waited for took it all
-                typer.echo(f"nothing new in {settings.inbox}")
+                typer.echo(nothing_new_lines(settings))
                 return
             api_url, server = _api_url(settings.warehouse / "prefect-server.log")
             given = os.environ.get("PREFECT_API_URL")

@@ -20,6 +20,7 @@ from pandera.errors import SchemaErrors
 from extractors.exceptions import FileRejected
 from extractors.extract import form_id_for, grid_to_extraction, grid_to_forms  # noqa: F401 (the stages' entry)
 from extractors.inputs import read_grid
+from extractors.limits import in_force
 from flows.faults import fault_point
 from flows.settings import Settings
 from schemas.checks import form_to_flags
@@ -145,7 +146,7 @@ def extract_batch(items: list[BatchItem], settings: Settings,
                   on_file: Callable[[int], None] | None = None) -> BatchResult:
     """Every file of a batch extracted, then their rows validated at once. Pure: writes nothing."""
     outcomes, forms, flags = [], [], []
-    with tempfile.TemporaryDirectory(prefix="selfeval-batch-") as folder:
+    with in_force(settings.limits), tempfile.TemporaryDirectory(prefix="selfeval-batch-") as folder:
         for number, item in enumerate(items):
             if on_file is not None:
                 on_file(number)

@@ -5,11 +5,16 @@ finishes what a run that died left (its claims are taken over, its committed fil
 inbox are moved); it claims its files before any work; a batch's outcomes and rows commit in one
 transaction; a file is moved out of the inbox only after its outcome is committed, and a move
 that fails is that file's note, retried by the next run.
+
+Nothing outside the inbox is read or written but the warehouse, archive/ and rejected/: a symbolic
+link is rejected unread and moved as a link, a file that cannot be opened is rejected with the
+reason, and a move never replaces a file nor goes through a link (`storage.moves`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -17,37 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.faults import fault_point
-from flows.pipeline import BatchItem, BatchResult, FileOutcome
+from flows.pipeline import BatchResult, FileOutcome
+from flows.plan import Plan, Planned, make_batches, plan_inbox
 from flows.settings import Settings
-from storage.inbox import clear_leftovers, inbox_files, move_file, settled, sha256_of, target_for
+from storage.inbox import clear_leftovers
+from storage.moves import move_file, target_in, write_reason
+from storage.names import ledger_name, path_text, readable, short_hash, shown, text_path
 from storage.publish import publish
 from storage.store import STORE_FILE, FileRecord, Store
 
+__all__ = ["Plan", "Planned", "RunSummary", "make_batches", "plan_inbox", "run_inbox"]
+
 log = logging.getLogger("selfeval")
-MAX_BATCH_FILES = 64
-MAX_BATCH_BYTES = 64 << 20
-
-
-@dataclass(slots=True)
-class Planned:
-    path: Path
-    name: str  # the path within the inbox, as the ledger names the file
-    sha256: str
-    size: int = 0
-    duplicate_of: str = ""
-
-    def item(self, *, with_bytes: bool = False) -> BatchItem:
-        return BatchItem(self.name, self.sha256, str(self.path), self.path.read_bytes() if with_bytes else None)
-
-
-@dataclass(slots=True)
-class Plan:
-    fresh: list[Planned] = field(default_factory=list)
-    duplicates: list[Planned] = field(default_factory=list)
-    waiting: list[str] = field(default_factory=list)  # still being written: left for a later run
-
-    def __bool__(self) -> bool:
-        return bool(self.fresh or self.duplicates)
 
 
 @dataclass(slots=True)
@@ -86,26 +72,29 @@ class RunSummary:
         ]
         flags = self.flags()
         lines.append("flags: " + (", ".join(f"{check} {n}" for check, n in sorted(flags.items())) or "none"))
-        lines += [f"rejected: {o.file_name}: {o.reason}" for o in self.outcomes if o.status == "rejected"]
-        lines += [f"waiting: {o.file_name}: {o.reason}" for o in self.outcomes if o.status == "waiting"]
-        lines += [f"note: {o.file_name}: {o.note}" for o in self.outcomes if o.note]
+        lines += [f"rejected: {shown(o.file_name)}: {o.reason}" for o in self.outcomes if o.status == "rejected"]
+        lines += [f"waiting: {shown(o.file_name)}: {o.reason}" for o in self.outcomes if o.status == "waiting"]
+        lines += [f"note: {shown(o.file_name)}: {o.note}" for o in self.outcomes if o.note]
         return "\n".join(lines + self.notes)
 
 
 def recover(store: Store, inbox: Path) -> list[str]:
     """Finish what a run that died left: take over its claims, move its committed files."""
-    notes = [f"took over {path}, claimed by run {run[:8]}, which ended without finishing"
+    notes = [f"took over {shown(readable(path))}, claimed by run {run[:8]}, which ended without finishing"
              for path, run in store.take_over_claims()]
     moved = []
     for entry in store.unmoved():
-        source, target = Path(entry.source_path), Path(entry.moved_to)
+        source, target = text_path(entry.source_path), text_path(entry.moved_to)
+        reason = entry.reason if entry.status == "rejected" else ""
         try:
-            if source.exists():
-                move_file(source, target, _sidecar(FileRecord("", "", entry.status, entry.reason,
-                                                              moved_to=entry.moved_to)))
-            moved.append((entry.id, str(target) if target.exists() else ""))
+            if os.path.lexists(source):
+                target = move_file(source, target, reason, root=_root_of(target, inbox),
+                                   tag=short_hash(entry.source_path))
+            elif reason and os.path.lexists(target):  # moved, but its reason not yet written
+                write_reason(target, reason)
+            moved.append((entry.id, path_text(target) if os.path.lexists(target) else ""))
         except OSError as exc:
-            notes.append(f"{source}: still cannot be moved to {target} ({exc.strerror})")
+            notes.append(f"{shown(readable(str(source)))}: still cannot be moved to {target} ({exc.strerror or exc})")
     if moved:
         store.mark_moved(moved)
         notes.append(f"moved {len(moved)} files a run that died had committed")
@@ -114,54 +103,29 @@ def recover(store: Store, inbox: Path) -> list[str]:
     return notes
 
 
-def plan_inbox(inbox: Path, store: Store, *, settle: float) -> Plan:
-    """Every settled inbox file with its hash; bytes loaded before, or seen earlier in this run,
-    make a duplicate."""
-    committed = {Path(u.source_path) for u in store.unmoved()}  # recorded already; only their move is due
-    ready, changing = settled([p for p in inbox_files(inbox) if p not in committed], settle=settle)
-    plan = Plan(waiting=[p.relative_to(inbox).as_posix() for p in changing])
-    hashed = []
-    for path in ready:
-        try:
-            hashed.append((path, sha256_of(path), path.stat().st_size))
-        except OSError:  # gone or unreadable since it was listed: a later run sees it again
-            plan.waiting.append(path.relative_to(inbox).as_posix())
-    loaded = store.loaded_files(sha for _, sha, _ in hashed)
-    seen: dict[str, str] = {}
-    for path, sha, size in hashed:
-        name = path.relative_to(inbox).as_posix()
-        original = loaded.get(sha) or seen.get(sha, "")
-        seen.setdefault(sha, name)
-        (plan.duplicates if original else plan.fresh).append(Planned(path, name, sha, size, original))
-    return plan
-
-
-def make_batches(fresh: list[Planned], workers: int, *, max_files: int = MAX_BATCH_FILES,
-                 max_bytes: int = MAX_BATCH_BYTES) -> list[list[Planned]]:
-    """Batches small enough to keep every worker busy to the end, bounded in files and bytes."""
-    size = max(1, min(max_files, -(-len(fresh) // (workers * 4))))
-    batches: list[list[Planned]] = [[]]
-    for item in fresh:
-        if len(batches[-1]) >= size or (batches[-1] and sum(p.size for p in batches[-1]) + item.size > max_bytes):
-            batches.append([])
-        batches[-1].append(item)
-    return [b for b in batches if b]
+def _root_of(target: Path, inbox: Path) -> Path:
+    """The archive/ or rejected/ folder `target` lies in: no link is gone through below it."""
+    text = str(target)
+    return next((root for root in (inbox.parent / "archive", inbox.parent / "rejected")
+                 if text.startswith(f"{root}{os.sep}")), target.parent)
 
 
 def _sidecar(record: FileRecord) -> str:
-    """The reason written beside a file that goes to rejected/ (a rejected file or a copy of one)."""
-    return record.reason if record.status == "rejected" or ", rejected: " in record.reason else ""
+    """The reason written beside a file that goes to rejected/."""
+    return record.reason if record.status == "rejected" else ""
 
 
-def settle_files(store: Store, records: list[FileRecord], outcomes: dict[str, FileOutcome]) -> None:
+def settle_files(store: Store, inbox: Path, records: list[FileRecord], outcomes: dict[str, FileOutcome]) -> None:
     """Move committed files out of the inbox; a move that fails is the file's note, not the run's end."""
     done = []
     for number, record in enumerate(records):
         if number == 1:
             fault_point("while-moving")
+        target = text_path(record.moved_to)
         try:
-            move_file(Path(record.source_path), Path(record.moved_to), _sidecar(record))
-            done.append((record.source_path, record.moved_to))
+            where = move_file(text_path(record.source_path), target, _sidecar(record),
+                              root=_root_of(target, inbox), tag=short_hash(record.source_path))
+            done.append((record.source_path, path_text(where)))
         except FileNotFoundError:
             done.append((record.source_path, ""))
             outcomes[record.source_path].note = "it left the inbox before it could be moved"
@@ -171,27 +135,27 @@ def settle_files(store: Store, records: list[FileRecord], outcomes: dict[str, Fi
         store.mark_moved(done)
 
 
-def _records(inbox: Path, planned: dict[str, Planned], outcomes: list[FileOutcome],
-             taken: set[Path]) -> tuple[list[FileRecord], dict[str, FileOutcome]]:
+def _records(inbox: Path, planned: dict[str, Planned],
+             outcomes: list[FileOutcome]) -> tuple[list[FileRecord], dict[str, FileOutcome]]:
     """Ledger records of the outcomes to commit, each with where its bytes will go."""
     records, by_source = [], {}
     for outcome in outcomes:
         if outcome.status == "waiting":
             continue
         item = planned[outcome.file_name]
-        rejected = outcome.status == "rejected" or ", rejected: " in outcome.reason
-        target = target_for(item.path, inbox, "rejected" if rejected else "archive", item.sha256, taken)
+        target = target_in(inbox.parent / ("rejected" if outcome.status == "rejected" else "archive"), item.name)
+        source = path_text(item.path)
         records.append(FileRecord(outcome.file_name, item.sha256, outcome.status, outcome.reason, outcome.forms,
-                                  str(item.path), str(target)))
-        by_source[str(item.path)] = outcome
+                                  source, path_text(target)))
+        by_source[source] = outcome
     return records, by_source
 
 
 def commit_outcomes(store: Store, inbox: Path, planned: dict[str, Planned], outcomes: list[FileOutcome],
-                    rows: dict[str, list[list]], taken: set[Path]) -> None:
+                    rows: dict[str, list[list]]) -> None:
     """Commit a batch's outcomes with its rows, then move its files. A commit that fails leaves
     the batch's files in the inbox for the next run."""
-    records, by_source = _records(inbox, planned, outcomes, taken)
+    records, by_source = _records(inbox, planned, outcomes)
     if not records:
         return
     try:
@@ -203,7 +167,7 @@ def commit_outcomes(store: Store, inbox: Path, planned: dict[str, Planned], outc
                 outcome.forms, outcome.indicators, outcome.flags = 0, 0, Counter()
         return
     fault_point("after-commit")
-    settle_files(store, records, by_source)
+    settle_files(store, inbox, records, by_source)
 
 
 def duplicate_outcomes(plan: Plan, outcomes: Iterable[FileOutcome]) -> list[FileOutcome]:
@@ -215,17 +179,24 @@ def duplicate_outcomes(plan: Plan, outcomes: Iterable[FileOutcome]) -> list[File
         reason = f"same bytes as {item.duplicate_of}"
         if original is not None and original.status == "waiting":
             result.append(FileOutcome(item.name, item.sha256, "waiting", f"{reason}, which waits"))
-        elif original is not None and original.status == "rejected":
-            result.append(FileOutcome(item.name, item.sha256, "duplicate", f"{reason}, rejected: {original.reason}"))
+        elif original is not None and original.status == "rejected":  # a reviewer filtering rejected sees it
+            result.append(FileOutcome(item.name, item.sha256, "rejected", original.reason))
         else:
             result.append(FileOutcome(item.name, item.sha256, "duplicate", reason))
     return result
 
 
-def finish(store: Store, inbox: Path, plan: Plan, outcomes: list[FileOutcome], taken: set[Path]) -> list[FileOutcome]:
+def refuse(store: Store, inbox: Path, plan: Plan) -> list[FileOutcome]:
+    """Record and move the files refused unread (links, files that cannot be opened)."""
+    refused = [FileOutcome(p.name, p.sha256, "rejected", p.refused) for p in plan.refused]
+    commit_outcomes(store, inbox, {p.name: p for p in plan.refused}, refused, {})
+    return refused
+
+
+def finish(store: Store, inbox: Path, plan: Plan, outcomes: list[FileOutcome]) -> list[FileOutcome]:
     """Record the duplicates once their originals are committed, then publish."""
     duplicates = duplicate_outcomes(plan, outcomes)
-    commit_outcomes(store, inbox, {p.name: p for p in plan.duplicates}, duplicates, {}, taken)
+    commit_outcomes(store, inbox, {p.name: p for p in plan.duplicates}, duplicates, {})
     fault_point("before-publish")
     publish(store)
     return duplicates
@@ -243,23 +214,23 @@ def run_inbox(settings: Settings, extract: Extractor, *, on_plan: Callable[[Plan
     with store.run_lock(wait=wait, inbox=str(inbox)):
         notes = recover(store, inbox)
         plan = plan_inbox(inbox, store, settle=settings.settle_seconds)
-        store.claim((str(p.path), p.sha256) for p in [*plan.fresh, *plan.duplicates])
+        store.claim((path_text(p.path), p.sha256) for p in plan.all())
         fault_point("after-claim")
         if on_plan is not None:
             on_plan(plan)
-        outcomes: list[FileOutcome] = []
-        taken: set[Path] = set()
+        outcomes = refuse(store, inbox, plan)
         planned = {p.name: p for p in plan.fresh}
         for _, result in extract(make_batches(plan.fresh, settings.workers)):
             fault_point("before-commit")
-            commit_outcomes(store, inbox, planned, result.outcomes, result.rows, taken)
+            commit_outcomes(store, inbox, planned, result.outcomes, result.rows)
             outcomes += result.outcomes
             if on_batch is not None:
                 on_batch(result.outcomes)
-        outcomes += finish(store, inbox, plan, outcomes, taken)
-        store.release(str(p.path) for p in [*plan.fresh, *plan.duplicates])
+        outcomes += finish(store, inbox, plan, outcomes)
+        store.release(path_text(p.path) for p in plan.all())
     summary = RunSummary(str(inbox), str(settings.warehouse), outcomes, time.perf_counter() - started, notes)
-    summary.notes += [f"waiting: {name}: still being written" for name in plan.waiting]
+    summary.notes += [f"waiting: {shown(name)}: still being written" for name in plan.waiting]
+    summary.notes += [f"left: {note}" for note in plan.left]  # in the flow run's log with the summary
     return summary
 
 
@@ -269,14 +240,14 @@ def ingest_one(path: Path, sha256: str, warehouse: Path, settings: Settings) -> 
 
     store = Store.open(warehouse)
     inbox = settings.inbox if settings.inbox in path.parents else path.parent
-    item = Planned(path, path.relative_to(inbox).as_posix(), sha256, path.stat().st_size)
+    item = Planned(path, ledger_name(path, inbox), sha256, path.stat().st_size)
     with store.run_lock(inbox=str(inbox)):
         original = store.loaded_files([sha256]).get(sha256, "")
         if original:
             result = BatchResult([FileOutcome(item.name, sha256, "duplicate", f"same bytes as {original}")])
         else:
             result = extract_batch([item.item()], settings)
-        commit_outcomes(store, inbox, {item.name: item}, result.outcomes, result.rows, set())
+        commit_outcomes(store, inbox, {item.name: item}, result.outcomes, result.rows)
         publish(store)
     return result.outcomes[0]
 

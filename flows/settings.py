@@ -1,8 +1,10 @@
 """The run's settings, validated when built: a bad one is named with the values allowed.
 
-Limits on one file's reading (seconds, a worker's resident memory) and the inbox's settle time
-have defaults and environment overrides (`ENVIRONMENT`); a file over a limit is rejected with
-the limit and its variable named in the reason.
+The limits on reading one file are one `extractors.limits.Limits`, built with the settings from
+the `SELFEVAL_MAX_*` variables (and keyword values of the same names), so a bad limit stops a run
+before it starts; the run enforces its seconds and memory per file (`flows.workers`) and puts the
+rest in force wherever files are read. The inbox's settle time has an environment override too
+(`ENVIRONMENT`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from extractors.exceptions import SettingsError
 from extractors.family import AUTO, family_names, load_family
 from extractors.indicators import MAX_SHIFT
+from extractors.limits import Limits, limit_text
 
 
 class Settings(BaseModel):
@@ -27,8 +30,7 @@ class Settings(BaseModel):
     workers: int = Field(2, ge=1, le=64, description="files processed at once")
     max_shift: int = Field(MAX_SHIFT, ge=0, le=6, description="columns a row may have slid sideways")
     settle_seconds: float = Field(2.0, ge=0, le=600, description="a file changed this recently is watched this long")
-    max_seconds_per_file: float = Field(120.0, gt=0, le=86400, description="reading one file may take this long")
-    max_worker_mb: int = Field(4096, ge=64, le=1 << 20, description="a file worker's resident memory limit")
+    limits: Limits = Field(default_factory=Limits.from_env, description="what reading one file may cost")
     dask: str | None = Field(None, description="address of a Dask scheduler to extract on, e.g. tcp://host:8786")
 
     @field_validator("family")
@@ -40,8 +42,10 @@ class Settings(BaseModel):
 
     @classmethod
     def build(cls, **values: Any) -> Settings:
-        """Settings from keyword values; None means the environment's value (`ENVIRONMENT`), else the default."""
-        given = {k: v for k, v in values.items() if v is not None}
+        """Settings from keyword values; None means the environment's value (`ENVIRONMENT`), else the
+        default. A limit's name (`max_seconds_per_file=3`) sets that limit over its variable."""
+        given = {k: v for k, v in values.items() if v is not None and k not in Limits.model_fields}
+        given.setdefault("limits", Limits.from_env(**{k: v for k, v in values.items() if k in Limits.model_fields}))
         from_env: dict[str, Any] = {k: os.environ[e] for k, e in ENVIRONMENT.items() if os.environ.get(e) and k not in given}
         try:
             return cls(**from_env, **given)
@@ -55,14 +59,14 @@ class Settings(BaseModel):
             raise SettingsError(exc.reason, field="family") from None
 
     def limit_reason(self, limit: str) -> str:
-        """How a file over a limit is described: 'over the 120 s limit (SELFEVAL_MAX_SECONDS_PER_FILE)'."""
+        """How a file over a limit the run enforces is described:
+        'over the 120 s limit (SELFEVAL_MAX_SECONDS_PER_FILE)'."""
         if limit == "seconds":
-            return f"over the {self.max_seconds_per_file:g} s limit ({ENVIRONMENT['max_seconds_per_file']})"
-        return f"over the {self.max_worker_mb} MB memory limit ({ENVIRONMENT['max_worker_mb']})"
+            return f"over the {limit_text(self.limits, 'max_seconds_per_file', ' s')}"
+        return f"over the {limit_text(self.limits, 'max_worker_mb', ' MB memory')}"
 
 
-ENVIRONMENT = {"settle_seconds": "SELFEVAL_SETTLE_SECONDS", "max_seconds_per_file": "SELFEVAL_MAX_SECONDS_PER_FILE",
-               "max_worker_mb": "SELFEVAL_MAX_WORKER_MB"}
+ENVIRONMENT = {"settle_seconds": "SELFEVAL_SETTLE_SECONDS"}
 
 
 def _allowed(name: str) -> str:

@@ -47,6 +47,15 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
+def _allow_page_workers() -> None:
+    """The run starts its workers daemonic (never waited for when it exits), but a worker must be
+    able to start the OCR page pool's processes, which multiprocessing refuses to a daemonic one:
+    inside the worker it is not one. Its page workers end with it (`_kill_children`, `_watch_parent`)."""
+    import multiprocessing
+
+    multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]
+
+
 def _gate_ocr(gate: Any) -> None:
     """Recognition waits for the pool's OCR gate; the file's clock starts again once it has it."""
     import extractors.ocr as ocr
@@ -85,6 +94,7 @@ def _worker_main(conn: Connection, settings: Settings, gate: Any) -> None:
     global _conn
     _conn = conn
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the run's to handle
+    _allow_page_workers()
     _watch_parent()
     _gate_ocr(gate)
     _warm_up(settings)
@@ -202,9 +212,9 @@ class FileWorker:
             code = process.exitcode if process is not None else None
             name = signal.Signals(-code).name if code is not None and code < 0 else f"exit code {code}"
             return f"the worker reading it died ({name})"
-        if time.monotonic() - began > self.settings.max_seconds_per_file:
+        if time.monotonic() - began > self.settings.limits.max_seconds_per_file:
             return f"reading it took {self.settings.limit_reason('seconds')}"
-        if time.monotonic() - checked > MEMORY_CHECK_SECONDS and _resident_mb(process.pid) > self.settings.max_worker_mb:
+        if time.monotonic() - checked > MEMORY_CHECK_SECONDS and _resident_mb(process.pid) > self.settings.limits.max_worker_mb:
             return f"reading it used {self.settings.limit_reason('memory')}"
         return None
 

@@ -12,7 +12,7 @@ def test_defaults_need_no_environment():
     limits = Limits.from_env({})
     assert limits == Limits()
     assert limits.max_page_pt == 5000 and limits.max_pdf_pages == 1000
-    assert limits.max_seconds > 0 and limits.max_worker_rss >= 256 << 20  # for the run to enforce
+    assert limits.max_seconds_per_file == 120 and limits.max_worker_mb == 2048  # for the run to enforce
 
 
 @pytest.mark.parametrize(("value", "expected"), [("268435456", 256 << 20), ("256M", 256 << 20), ("256MiB", 256 << 20),
@@ -32,7 +32,9 @@ def test_every_field_is_read_from_its_own_variable():
     ("SELFEVAL_MAX_PAGE_PT", "abc", ["SELFEVAL_MAX_PAGE_PT='abc'", "allowed: 72 to 14400"]),
     ("SELFEVAL_MAX_PDF_PAGES", "0", ["SELFEVAL_MAX_PDF_PAGES='0'", "allowed: 1 to 1e+06"]),
     ("SELFEVAL_MAX_TEXT_BYTES", "lots", ["SELFEVAL_MAX_TEXT_BYTES='lots'", "allowed: 1 to"]),
-    ("SELFEVAL_MAX_SECONDS", "-5", ["SELFEVAL_MAX_SECONDS='-5'", "allowed: 0 to 86400"]),
+    ("SELFEVAL_MAX_SECONDS_PER_FILE", "-5", ["SELFEVAL_MAX_SECONDS_PER_FILE='-5'", "allowed: 0 to 86400"]),
+    ("SELFEVAL_MAX_WORKER_MB", "4G", ["SELFEVAL_MAX_WORKER_MB='4G'", "allowed: 256 to"]),
+    ("SELFEVAL_MAX_SECONDS", "600", ["no limit SELFEVAL_MAX_SECONDS;", "SELFEVAL_MAX_SECONDS_PER_FILE"]),
 ])
 def test_a_bad_setting_is_named_with_the_values_allowed(variable, value, words):
     with pytest.raises(SettingsError) as info:

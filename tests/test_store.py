@@ -180,10 +180,10 @@ def test_a_move_that_fails_is_retried_by_the_next_run(tmp_path: Path, monkeypatc
     fill_inbox(tmp_path / "inbox", {"a.txt": SEED, "b.txt": seed_variant(1)})
     real_move = runs.move_file
 
-    def failing(source: Path, target: Path, reason: str = "") -> None:
+    def failing(source: Path, target: Path, reason: str = "", **where: object) -> Path:
         if source.name == "a.txt":
             raise error
-        real_move(source, target, reason)
+        return real_move(source, target, reason, **where)
 
     monkeypatch.setattr(runs, "move_file", failing)
     summary = run_plain(tmp_path)
