@@ -113,19 +113,19 @@ def test_the_consistent_form_raises_no_flag():
 
 TRIPS = {
     # code: (changes to the consistent dump, field, expected, found)
-    "total_score": ({"total": "93.50"}, "total_score", "92.5", "93.5"),
+    "total_score": ({"total": "93.50"}, "total_score", "92.50", "93.50"),
     # a qualitative indicator's 分值 20 -> 25 (its 得分 20 still fits): 105 in all
     "weight_sum": ({"indicators": with_indicator(4, weight="25"), "weight_total": "105"},
                    "funds_weight", "100", "105"),
     # 91.00% printed for 90,000 / 100,000; the 得分 9 is within one unit of 10 x 91% = 9.1
-    "execution_rate": ({"rate": "91.00%"}, "execution_rate", "0.9000", "0.9100"),
+    "execution_rate": ({"rate": "91.00%"}, "execution_rate", "90.00%", "91.00%"),
     # 得分 8 for 10 x 90%; 总分 follows the printed 得分
-    "funds_score": ({"funds_score": "8.00", "total": "91.50"}, "funds_score", "9.00", "8"),
+    "funds_score": ({"funds_score": "8.00", "total": "91.50"}, "funds_score", "9.00", "8.00"),
     # a qualitative indicator scoring 25 of its 20
     "score_exceeds_weight": ({"indicators": with_indicator(4, score="25"), "total": "97.50"},
                              "indicators[4].score", "<= 20", "25"),
     # 当年财政拨款 全年执行数 60,000: sources 80,000 against the 90,000 printed as 年度资金总额
-    "budget_sources": ({"appropriation": ["100000", "80000", "60000"]}, "budget_executed", "80000", "90000"),
+    "budget_sources": ({"appropriation": ["100000", "80000", "60000"]}, "budget_executed", "80,000", "90,000"),
     # 160 of >=200 printed as full marks: the rule gives 20 x 160/200 = 16
     "indicator_score": ({"indicators": with_indicator(1, score="20"), "total": "96.50"},
                         "indicators[1].score", "16.00", "20"),
@@ -245,7 +245,7 @@ def test_budget_sources_skips_a_column_whose_sources_are_blank():
     off = {**blank_executed, "appropriation": ["90000", "80000", ""]}
     flags = form_to_flags(form_of(**off))
     assert [(f.check, f.field, f.expected, f.found) for f in flags] == [
-        ("budget_sources", "budget_initial", "110000", "120000")]
+        ("budget_sources", "budget_initial", "110000.00", "120000.00")]
 
 
 def test_budget_sources_in_wan_yuan_allows_one_printed_unit():
