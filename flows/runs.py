@@ -19,6 +19,7 @@ from pathlib import Path
 from flows.faults import fault_point
 from flows.pipeline import BatchItem, BatchResult, FileOutcome
 from flows.settings import Settings
+from review.identity import settle_forms
 from storage.inbox import clear_leftovers, inbox_files, move_file, settled, sha256_of, target_for
 from storage.publish import publish
 from storage.store import STORE_FILE, FileRecord, Store
@@ -171,6 +172,13 @@ def settle_files(store: Store, records: list[FileRecord], outcomes: dict[str, Fi
         store.mark_moved(done)
 
 
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _records(inbox: Path, planned: dict[str, Planned], outcomes: list[FileOutcome],
              taken: set[Path]) -> tuple[list[FileRecord], dict[str, FileOutcome]]:
     """Ledger records of the outcomes to commit, each with where its bytes will go."""
@@ -182,7 +190,7 @@ def _records(inbox: Path, planned: dict[str, Planned], outcomes: list[FileOutcom
         rejected = outcome.status == "rejected" or ", rejected: " in outcome.reason
         target = target_for(item.path, inbox, "rejected" if rejected else "archive", item.sha256, taken)
         records.append(FileRecord(outcome.file_name, item.sha256, outcome.status, outcome.reason, outcome.forms,
-                                  str(item.path), str(target)))
+                                  str(item.path), str(target), _mtime_ns(item.path)))
         by_source[str(item.path)] = outcome
     return records, by_source
 
@@ -195,7 +203,7 @@ def commit_outcomes(store: Store, inbox: Path, planned: dict[str, Planned], outc
     if not records:
         return
     try:
-        store.commit(records, rows)
+        store.commit(records, rows, settle=settle_forms)  # re-issued forms superseded, decisions re-applied
     except Exception as exc:  # the disk filled, the database went away: these files wait
         for outcome in outcomes:
             if outcome.status != "waiting":
