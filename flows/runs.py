@@ -10,6 +10,7 @@ that fails is that file's note, retried by the next run.
 from __future__ import annotations
 
 import logging
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ from flows.faults import fault_point
 from flows.pipeline import BatchItem, BatchResult, FileOutcome
 from flows.settings import Settings
 from review.identity import settle_forms
+from review.queries import FlaggedForm, flagged_in_run
 from storage.inbox import clear_leftovers, inbox_files, move_file, settled, sha256_of, target_for
 from storage.publish import publish
 from storage.store import STORE_FILE, FileRecord, Store
@@ -27,6 +29,7 @@ from storage.store import STORE_FILE, FileRecord, Store
 log = logging.getLogger("selfeval")
 MAX_BATCH_FILES = 64
 MAX_BATCH_BYTES = 64 << 20
+SHOWN_FLAGGED = 20  # flagged forms the run's summary names; the rest are counted
 
 
 @dataclass(slots=True)
@@ -58,6 +61,7 @@ class RunSummary:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    flagged: list[FlaggedForm] = field(default_factory=list)  # forms of this run with open flags, errors first
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -90,7 +94,21 @@ class RunSummary:
         lines += [f"rejected: {o.file_name}: {o.reason}" for o in self.outcomes if o.status == "rejected"]
         lines += [f"waiting: {o.file_name}: {o.reason}" for o in self.outcomes if o.status == "waiting"]
         lines += [f"note: {o.file_name}: {o.note}" for o in self.outcomes if o.note]
-        return "\n".join(lines + self.notes)
+        return "\n".join(lines + self.notes + self.flagged_lines())
+
+    def flagged_lines(self, top: int = SHOWN_FLAGGED) -> list[str]:
+        if not self.flagged:
+            return []
+        lines = [f"flagged forms: {len(self.flagged)}"]
+        lines += [f"  {f.project_name or f.form_id} — {f.department or '?'}: {f.checks.replace(',', ', ')}"
+                  for f in self.flagged[:top]]
+        if len(self.flagged) > top:
+            lines.append(f"  … and {len(self.flagged) - top} more")
+        return lines + [f"review them: {review_command(self.warehouse)}"]
+
+
+def review_command(warehouse: str) -> str:
+    return f"selfeval review list --warehouse {shlex.quote(warehouse)}"
 
 
 def recover(store: Store, inbox: Path) -> list[str]:
@@ -266,7 +284,10 @@ def run_inbox(settings: Settings, extract: Extractor, *, on_plan: Callable[[Plan
                 on_batch(result.outcomes)
         outcomes += finish(store, inbox, plan, outcomes, taken)
         store.release(str(p.path) for p in [*plan.fresh, *plan.duplicates])
-    summary = RunSummary(str(inbox), str(settings.warehouse), outcomes, time.perf_counter() - started, notes)
+        with store.connect() as db:
+            flagged = flagged_in_run(db, store.run_id)
+    summary = RunSummary(str(inbox), str(settings.warehouse), outcomes, time.perf_counter() - started, notes,
+                         flagged)
     summary.notes += [f"waiting: {name}: still being written" for name in plan.waiting]
     return summary
 
