@@ -33,17 +33,17 @@ def field_name(field: str, seq: int | None) -> str:
     """The correction's field: `budget_full_year`, or `indicators[3].score` for an indicator's column."""
     if field in INDICATOR_FIELDS and field not in FORM_FIELDS:
         if seq is None:
-            raise ReviewError(f"{field} is an indicator's column: give the indicator with --seq N", field=field)
+            raise ReviewError(f"{field} is an indicator's column: give the indicator with --seq N")
         return f"indicators[{seq}].{field}"
     if field in FORM_FIELDS:
         if seq is not None:
-            raise ReviewError(f"{field} is a column of the form, not of an indicator: leave out --seq", field=field)
+            raise ReviewError(f"{field} is a column of the form, not of an indicator: leave out --seq")
         return field
     found = _INDICATOR.match(field)
     if found and found["name"] in INDICATOR_FIELDS:
         return field
     names = ", ".join([*FORM_FIELDS, *INDICATOR_FIELDS])
-    raise ReviewError(f"unknown field {field!r}; fields: {names}", field=field)
+    raise ReviewError(f"unknown field {field!r}; fields: {names}")
 
 
 def kind_of(field: str) -> str:
@@ -58,7 +58,7 @@ def indicator_of(form: Form, field: str) -> Indicator | None:
     seq = int(found["seq"])
     if not 1 <= seq <= len(form.indicators):
         have = f"1–{len(form.indicators)}" if form.indicators else "none"
-        raise ReviewError(f"no indicator {seq}: the form's indicators are {have}", form=form.form_id, field=field)
+        raise ReviewError(f"no indicator {seq}: the form's indicators are {have}")
     return form.indicators[seq - 1]
 
 
@@ -70,28 +70,28 @@ def normalise(form: Form, field: str, text: str) -> str:
     try:
         if kind == "text":
             if not value:
-                raise ReviewError(f"{field} takes {EXAMPLES[kind]}; give the text", field=field)
+                raise ReviewError(f"{field} takes {EXAMPLES[kind]}; give the text")
             return value
         if kind == "year":
             if not regex.fullmatch(r"(19|20)\d\d", value):
-                raise ReviewError(example, field=field)
+                raise ReviewError(example)
             return value
         if value in NOT_APPLICABLE:
             return "—"
         if kind == "percent":
-            parse_percent(value, field=field)
+            parse_percent(value)
             return value
         if kind == "score":
-            if parse_number(value, field=field) is None:
-                raise ReviewError(example, field=field)
+            if parse_number(value) is None:
+                raise ReviewError(example)
             return value
         found = _AMOUNT.match(value)
-        if found is None or not found["number"] or parse_number(found["number"], field=field) is None:
-            raise ReviewError(example, field=field)
+        if found is None or not found["number"] or parse_number(found["number"]) is None:
+            raise ReviewError(example)
         unit = (found["unit"] or form.amount_unit).replace("萬", "万")
         return f"{found['number']} {unit}"
     except ValueParseError:
-        raise ReviewError(example, field=field) from None
+        raise ReviewError(example) from None
 
 
 def current_value(form: Form, field: str) -> str:
@@ -118,7 +118,7 @@ def current_value(form: Form, field: str) -> str:
 def _printed(kind: str, text: str, field: str) -> Printed | None:
     if text == "—":
         return None
-    return parse_percent(text, field=field) if kind == "percent" else parse_number(text, field=field)
+    return parse_percent(text) if kind == "percent" else parse_number(text)
 
 
 def _amount(form: Form, text: str) -> tuple[float | None, Printed | None, str]:

@@ -84,9 +84,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _page(self, template: str, status: int = 200, **values: Any) -> None:
+    def _page(self, template: str, code: int = 200, **values: Any) -> None:
         html = _TEMPLATES.get_template(template).render(token=self.server.token, lang=self.server.lang, **values)
-        self._send(status, html.encode("utf-8"))
+        self._send(code, html.encode("utf-8"))
 
     def _redirect(self, where: str, cookie: bool = False) -> None:
         headers = {"Location": where}
@@ -134,7 +134,7 @@ class Handler(BaseHTTPRequestHandler):
         self._page("list.html", rows=rows, summary=summary, checks=checks, filters=filters, status=status,
                    settled=settled, quote=quote)
 
-    def flag_page(self, query: dict[str, list[str]], error: str = "", status: int = 200) -> None:
+    def flag_page(self, query: dict[str, list[str]], error: str = "", code: int = 200) -> None:
         flag_id = _one(query, "id")
         with self.server.store.connect() as db:
             flag = queries.flag(db, flag_id)
@@ -146,7 +146,7 @@ class Handler(BaseHTTPRequestHandler):
         seq, name = "", field
         if field.startswith("indicators["):
             seq, _, name = field[len("indicators["):].partition("].")
-        self._page("flag.html", status, flag=flag, form=form, value=value, excerpt=shown, has_image=has_image,
+        self._page("flag.html", code, flag=flag, form=form, value=value, excerpt=shown, has_image=has_image,
                    fields=[*FORM_FIELDS, *INDICATOR_FIELDS], field=name, seq=seq, error=error,
                    reviewer=decisions.reviewer_name(), quote=quote)
 
@@ -190,7 +190,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 return self._refuse(HTTPStatus.NOT_FOUND, "no such action")
         except ReviewError as exc:
-            return self.flag_page({"id": [flag_id]}, error=str(exc), status=HTTPStatus.BAD_REQUEST)
+            return self.flag_page({"id": [flag_id]}, error=str(exc), code=HTTPStatus.BAD_REQUEST)
         with self.server.publishing:
             publish(store)
         self._redirect("/?" + urlencode({"done": flag_id}))
