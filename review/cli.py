@@ -71,9 +71,10 @@ def list_(warehouse: Warehouse = Path("warehouse"),
           status: Annotated[str, typer.Option(help="open, accepted, corrected or all")] = "open",
           lang: Lang = "zh") -> None:
     """The flags still open (or of a status), with their project and department."""
-    from review import queries
     from rich.console import Console
     from rich.table import Table
+
+    from review import queries
 
     store = queries.open_store(warehouse)
     with store.connect() as db:

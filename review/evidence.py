@@ -112,8 +112,8 @@ def cell_image(path: str, location: str) -> bytes | None:
         return None
     row = grid.rows[found[0]]
     col = found[1]
-    boxes = [b for b in (row.boxes or []) if b] if col is None else \
-        [row.boxes[col]] if row.boxes and col < len(row.boxes) and row.boxes[col] else []
+    chosen = (row.boxes or []) if col is None else (row.boxes or [])[col:col + 1]
+    boxes = [b for b in chosen if b]
     page = _page_image(Path(path), row) if boxes else None
     if page is None:
         return None

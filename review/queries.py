@@ -64,7 +64,7 @@ def flags(db: sqlite3.Connection, *, status: str = "open", **filters: object) ->
     """Flags of current forms (and of files), filtered; `department` and `file` match a part."""
     if status not in STATUSES:
         raise ReviewError(f"bad status {status!r}; allowed: {', '.join(STATUSES)}")
-    query, args = _FLAG_SELECT, []
+    query, args = _FLAG_SELECT, list[object]()
     if status != "all":
         query += " and fl.status = ?"
         args.append(status)

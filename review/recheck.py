@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pandera.errors import SchemaErrors
 
 from extractors.exceptions import ReviewError
+from review.values import apply_correction
 from schemas.checks import form_to_flags
 from schemas.model import Flag, Form
 from schemas.saved import blob_to_form
 from schemas.tables import COLUMNS, forms_to_frames
-from review.values import apply_correction
 
 DECISION_COLUMNS = ("decision_id", "action", "flag_id", "form_id", "form_key", "check_code", "field", "reviewer",
                     "decided_at", "old_value", "new_value", "note", "expected", "found", "withdraws", "via")

@@ -42,7 +42,7 @@ class ReviewServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/?token={self.token}"
+        return f"http://{host!s}:{port}/?token={self.token}"
 
 
 def _one(query: dict[str, list[str]], name: str, default: str = "") -> str:

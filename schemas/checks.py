@@ -156,7 +156,7 @@ def check_budget_sources(form: Form) -> Iterator[Flag]:
             found = printed(form, field, total / factor)
             zh, en = _on_form(form, found)
             yield flag(form, "budget_sources", field, like(found, expected / factor), found,
-                       f"{label} {format.amount(total)}{zh} 不等于 当年财政拨款 + 上年结转资金 + 其他资金 = "
+                       f"{label} {format.amount(total)}{zh or ' '}不等于 当年财政拨款 + 上年结转资金 + 其他资金 = "
                        f"{format.amount(expected)}",
                        f"{label} (year's total) {format.amount(total)}{en} is not 当年财政拨款 + 上年结转资金 + "
                        f"其他资金 = {format.amount(expected)}")

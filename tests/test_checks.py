@@ -314,3 +314,35 @@ def test_indicator_score_ignores_a_skipped_indicator_whatever_its_score():
     for cells in ({"actual": ">=160人次"}, {"target": "较上年有所增加", "actual": "160人次"}):
         form = form_of(indicators=with_indicator(1, score="12", **cells), total="88.50")
         assert checks_raised(form) == []
+
+
+# -- messages a reviewer reads ------------------------------------------------------------------------
+
+def test_a_wan_yuan_form_is_flagged_as_it_prints_its_figures():
+    from pathlib import Path
+
+    from extractors.extract import grid_to_extraction
+    from extractors.inputs import read_grid
+
+    pdf = Path(__file__).parent.parent / "fixtures" / "pdf-wanyuan" / "seed-wanyuan.pdf"
+    forms = grid_to_extraction(read_grid(pdf).rows, file="wanyuan.pdf", sha256="0" * 64).forms
+    flag = next(f for form in forms for f in form_to_flags(form) if f.check == "budget_sources")
+    assert flag.message == "全年预算数 30,000.00 元（表上 3.00 万元）不等于 当年财政拨款 + 上年结转资金 + 其他资金 = 99,000.00 元"
+    assert "30,000.00 元 (printed 3.00 万元) is not 当年财政拨款" in flag.message_en
+    assert (flag.found, flag.expected) == ("3.00", "9.90")
+    assert (flag.page, flag.line, flag.sheet, flag.cell, flag.location) == (1, 6, "", "col 4", "page 1 line 6 col 4")
+
+
+def test_large_amounts_are_never_printed_with_an_exponent():
+    (flag,) = form_to_flags(form_of(appropriation=["100000", "6930000", "70000"]))
+    assert flag.check == "budget_sources" and flag.field == "budget_full_year"
+    assert "= 6,950,000.00 元" in flag.message and "100,000.00 元 不等于" in flag.message
+    assert flag.expected == "6950000.00" and "e+" not in flag.message + flag.message_en + flag.expected
+
+
+@pytest.mark.parametrize("code", sorted(TRIPS))
+def test_every_flag_says_where_its_value_stands(code):
+    changes, *_ = TRIPS[code]
+    (flag,) = form_to_flags(form_of(**changes))
+    assert flag.line > 0 and flag.location.startswith("line ") and flag.message_en
+    assert flag.location.removeprefix(f"line {flag.line}") in ("", f" {flag.cell}")

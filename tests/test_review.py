@@ -185,3 +185,16 @@ def test_reopen_withdraws_the_correction_that_closed_a_flag(loaded, capsys):
 def test_english_messages_on_request(loaded, capsys):
     code, out, _ = review(capsys, "list", "--lang", "en", "--warehouse", str(loaded))
     assert code == 0 and "is not 当年财政拨款" in out and "不等于" not in out
+
+
+def test_the_run_summary_names_twenty_flagged_forms_and_counts_the_rest():
+    from flows.runs import RunSummary
+    from review.queries import FlaggedForm
+
+    flagged = [FlaggedForm(f"f-{n:03d}", f"项目{n}", "某部门", "budget_sources,missing_field", 1) for n in range(25)]
+    lines = RunSummary("inbox", "/data/warehouse", flagged=flagged).render().splitlines()
+    start = lines.index("flagged forms: 25")
+    assert lines[start + 1] == "  项目0 — 某部门: budget_sources, missing_field"
+    assert lines[start + 20] == "  项目19 — 某部门: budget_sources, missing_field"
+    assert lines[start + 21] == "  … and 5 more"
+    assert lines[start + 22] == "review them: selfeval review list --warehouse /data/warehouse"
