@@ -119,7 +119,7 @@ def show(flag_id: str, warehouse: Warehouse = Path("warehouse"), lang: Lang = "z
                    f"({form['implementing_unit']}), {form['year'] or '?'}, amounts in {form['amount_unit']}, "
                    f"status {form['status']}")
     typer.echo(f"  field {flag.field}: printed {flag.found or '—'}, recomputed {flag.expected or '—'}"
-               + (f", stored {value}" if value not in (None, "") else ""))
+               + (f", stored {queries.shown_value(flag.field, value)}" if value not in (None, "") else ""))
     typer.echo(f"  at {flag.location or '?'} in {flag.archived_file or flag.source_file}")
     shown = excerpt(flag.archived_file, flag.location)
     typer.echo(shown.note) if shown.note else None

@@ -109,6 +109,20 @@ def value_of(db: sqlite3.Connection, form_id: str, field: str) -> object:
     return db.execute(f'select "{field}" from forms where form_id = ?', (form_id,)).fetchone()[0]
 
 
+def shown_value(field: str, value: object) -> str:
+    """A stored value as a reviewer reads it: an amount in 元 with separators, a rate in percent."""
+    from schemas.format import amount, percent
+    from schemas.model import AMOUNT_FIELDS
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and field in AMOUNT_FIELDS:
+        return amount(value)
+    if isinstance(value, float) and field == "execution_rate":
+        return percent(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 @dataclass(slots=True)
 class Version:
     form_id: str

@@ -139,7 +139,8 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.store.connect() as db:
             flag = queries.flag(db, flag_id)
             form = queries.form(db, flag.form_id) if flag.form_id else {}
-            value = queries.value_of(db, flag.form_id, flag.field) if flag.form_id else None
+            stored = queries.value_of(db, flag.form_id, flag.field) if flag.form_id else None
+        value = queries.shown_value(flag.field, stored) or None
         shown = excerpt(flag.archived_file, flag.location)
         has_image = flag.archived_file.lower().endswith((".pdf", ".png", ".jpg", ".jpeg"))
         field = flag.field.split("@")[0]
