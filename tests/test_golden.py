@@ -67,13 +67,12 @@ def form_mismatches(gold: dict, form: pd.Series, rows: pd.DataFrame, lost: tuple
     return misses
 
 
-@pytest.mark.parametrize("case", golden_cases(), ids=lambda p: p.name)
-def test_case_matches_gold(case: Path, workdir: Path) -> None:
-    gold = load_gold(case)
-    warehouse = load_case(case, workdir)
-    forms, indicators, flags = (warehouse.read(t) for t in ("forms", "indicators", "flags"))
-
-    assert sorted(forms["project_name"].map(_text)) == sorted(_text(g["project_name"]) for g in gold["forms"])
+def case_misses(gold: dict, forms: pd.DataFrame, indicators: pd.DataFrame, flags: pd.DataFrame) -> list[str]:
+    """Every difference between a case's gold and the tables its inputs loaded into: the forms by
+    project name, each field, each indicator row, the flags it must raise and no other error."""
+    got, want = sorted(forms["project_name"].map(_text)), sorted(_text(g["project_name"]) for g in gold["forms"])
+    if got != want:
+        return [f"forms loaded {got}, gold has {want}"]
     misses = []
     for gold_form in gold["forms"]:
         form = forms[forms["project_name"].map(_text) == _text(gold_form["project_name"])].iloc[0]
@@ -86,6 +85,13 @@ def test_case_matches_gold(case: Path, workdir: Path) -> None:
         errors = set(raised.loc[raised["severity"] == "error", "check"])
         misses += [f"{gold_form['project_name']}: flag {c} not raised" for c in expected - set(raised["check"])]
         misses += [f"{gold_form['project_name']}: unexpected error flag {c}" for c in errors - expected]
+    return misses
+
+
+@pytest.mark.parametrize("case", golden_cases(), ids=lambda p: p.name)
+def test_case_matches_gold(case: Path, workdir: Path) -> None:
+    warehouse = load_case(case, workdir)
+    misses = case_misses(load_gold(case), *(warehouse.read(t) for t in ("forms", "indicators", "flags")))
     assert not misses, "\n".join(misses)
 
 
