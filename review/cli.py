@@ -7,6 +7,7 @@ Every decision is published at once, so `selfeval sql` and the parquet tables sh
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,6 +38,15 @@ def _publish(store: object) -> None:
     publish(store)  # type: ignore[arg-type]
 
 
+def _decide(warehouse: Path, decide: Callable[[Any], Any]) -> None:
+    """Take one decision on the warehouse's store, say what it changed, publish it."""
+    from review import queries
+
+    store = queries.open_store(warehouse)
+    _echo_outcome(decide(store))
+    _publish(store)
+
+
 def _echo_outcome(outcome: Any) -> None:
     typer.echo(f"decision {outcome.decision_id}: {outcome.text}")
     for flag_id, before, after in outcome.changed:
@@ -51,6 +61,7 @@ def review(ctx: typer.Context, web: Annotated[bool, typer.Option("--web", help="
            lang: Lang = "zh") -> None:
     """List, show and settle flagged mismatches."""
     from review import queries
+
     if ctx.invoked_subcommand is not None:
         return
     if not web:
@@ -141,10 +152,9 @@ def show(flag_id: str, warehouse: Warehouse = Path("warehouse"), lang: Lang = "z
 @review_app.command("accept")
 def accept_(flag_id: str, warehouse: Warehouse = Path("warehouse"), note: Note = "", reviewer: Reviewer = None) -> None:
     """The source really says this: the flag is closed, and stays closed on every later run."""
-    from review import decisions, queries
-    store = queries.open_store(warehouse)
-    _echo_outcome(decisions.accept(store, flag_id, note=note, reviewer=reviewer))
-    _publish(store)
+    from review import decisions
+
+    _decide(warehouse, lambda store: decisions.accept(store, flag_id, note=note, reviewer=reviewer))
 
 
 @review_app.command("correct")
@@ -154,25 +164,24 @@ def correct_(form_id: str, field: str, value: str, warehouse: Warehouse = Path("
     """The extraction was wrong: FIELD of the form is VALUE (an amount as the form prints it, or
     with its unit: 99000元, 9.9万元). The form is re-checked; the correction holds on every later
     extraction of the form."""
-    from review import decisions, queries
-    store = queries.open_store(warehouse)
-    _echo_outcome(decisions.correct(store, form_id, field, value, seq=seq, note=note, reviewer=reviewer))
-    _publish(store)
+    from review import decisions
+
+    _decide(warehouse, lambda store: decisions.correct(store, form_id, field, value, seq=seq, note=note, reviewer=reviewer))
 
 
 @review_app.command("reopen")
 def reopen_(flag_id: str, warehouse: Warehouse = Path("warehouse"), note: Note = "", reviewer: Reviewer = None) -> None:
     """Open a closed flag again, withdrawing the acceptance or correction that closed it."""
-    from review import decisions, queries
-    store = queries.open_store(warehouse)
-    _echo_outcome(decisions.reopen(store, flag_id, note=note, reviewer=reviewer))
-    _publish(store)
+    from review import decisions
+
+    _decide(warehouse, lambda store: decisions.reopen(store, flag_id, note=note, reviewer=reviewer))
 
 
 @review_app.command("history")
 def history_(form_id: str, warehouse: Warehouse = Path("warehouse")) -> None:
     """The form's versions (re-issued files) and every decision taken on it."""
     from review import queries
+
     store = queries.open_store(warehouse)
     with store.connect() as db:
         versions, taken = queries.history(db, form_id)
