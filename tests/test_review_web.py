@@ -97,3 +97,27 @@ def test_the_page_answers_only_with_its_token(page_server):
         urllib.request.urlopen(forged)
     assert rebound.value.code == 403
     assert server.server_address[0] == "127.0.0.1"
+
+
+def test_selfeval_review_web_prints_its_address_and_serves_it(page_server):
+    import re
+    import signal
+
+    from tests.runs import selfeval
+
+    _, warehouse = page_server
+    process = selfeval("review", "--web", "--port", "0", "--warehouse", str(warehouse))
+    try:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        found = re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", line)
+        assert found, line
+        from http.cookiejar import CookieJar
+
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        with browser.open(found.group(0)) as answer:  # the token goes into a cookie, the redirect carries it
+            page = answer.read().decode("utf-8")
+        assert answer.status == 200 and "budget_sources" in page and "上海市残疾人联合会" in page
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert process.returncode == 0
