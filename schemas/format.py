@@ -11,8 +11,6 @@ from typing import NamedTuple
 
 import regex
 
-from extractors.cells import column_letters
-
 WAN = 10000.0  # 元 in a 万元
 _PLACE = regex.compile(
     r"^(?:sheet (?P<sheet>.+) (?:cell (?P<letters>[A-Z]+)(?P<row>\d+)|row (?P<sheet_row>\d+))"
@@ -23,14 +21,6 @@ _PLACE = regex.compile(
 def amount(value: float | None, unit: str = "元") -> str:
     """`30,000.00 元`; an amount is always in 元 unless `unit` says otherwise."""
     return "—" if value is None else f"{value:,.2f} {unit}"
-
-
-def number(value: float | None, decimals: int = 2) -> str:
-    """A score or a count: `94.00`, `1,234.5`; never `6.93e+06`."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    return text
 
 
 def plain(value: float | None, decimals: int = 2) -> str:
@@ -95,7 +85,3 @@ def place_zh(where: str) -> str:
     page = f"第 {found['page']} 页" if found["page"] else ""
     col = f"第 {found['col']} 列" if found["col"] else ""
     return f"{page}第 {found['line']} 行{col}"
-
-
-def cell_address(col: int, row: int) -> str:
-    return f"{column_letters(col)}{row}"
