@@ -257,8 +257,10 @@ class FormBuilder:
         for name in ("weight", "score"):
             text = placed.cells.get(name, "")
             if name in cols and text:
-                guess = cols[name] + placed.shift
-                col = min((c for c, t in row.filled() if t == text), key=lambda c: abs(c - guess), default=guess)
+                col = guess = cols[name] + placed.shift
+                if row.cell(guess) != text:  # a packed row: its cells are not in their columns
+                    col = min((c for c, t in enumerate(row.cells) if t == text), key=lambda c: abs(c - guess),
+                              default=guess)
                 self.form.sources[f"indicators[{seq}].{name}"] = Source(text, row.where(col))
 
     def finish(self) -> Form:

@@ -53,19 +53,40 @@ def _keys(db: sqlite3.Connection, form_ids: list[str]) -> dict[str, str]:
     return keys
 
 
-def _supersede(db: sqlite3.Connection, form_id: str, key: str) -> None:
+def _rivals(db: sqlite3.Connection, keys: dict[str, str]) -> dict[str, list[tuple[str, str, str]]]:
+    """key -> (form_id, form_key, source_sha256) of the current forms under it, found in one query."""
+    wanted = sorted({k for k in keys.values() if k})
+    if not wanted:
+        return {}
+    marks = ", ".join("?" * len(wanted))
+    rows = db.execute(f"select form_id, form_key, match_key, source_sha256 from forms where current = 1 and "
+                      f"(form_key in ({marks}) or match_key in ({marks})) order by rowid", wanted * 2).fetchall()
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for form_id, key, match, sha in rows:
+        for k in {key, match} & set(wanted):
+            found.setdefault(k, []).append((form_id, key, sha))
+    return found
+
+
+def _supersede(db: sqlite3.Connection, form_id: str, sha: str, rivals: list[tuple[str, str, str]]) -> None:
     """Of this form and the current forms of other files under its key, only the latest stays current."""
-    sha = db.execute("select source_sha256 from forms where form_id = ?", (form_id,)).fetchone()[0]
-    rivals = db.execute("select form_id, form_key, source_sha256 from forms where current = 1 and form_id != ? "
-                        "and source_sha256 != ? and (form_key = ? or match_key = ?) order by rowid",
-                        (form_id, sha, key, key)).fetchall()
-    if not rivals:
+    others = [r for r in rivals if r[0] != form_id and r[2] != sha]
+    if not others:
         return
-    db.execute("update forms set form_key = ? where form_id = ?", (rivals[0][1] or key, form_id))
-    forms = [(form_id, sha), *((r[0], r[2]) for r in rivals)]
-    winner = max(forms, key=lambda f: _precedence(db, f[1]))[0]
+    db.execute("update forms set form_key = ? where form_id = ?", (others[0][1], form_id))
+    forms = [(form_id, sha), *((r[0], r[2]) for r in others)]
+    still = {f for (f,) in db.execute(f"select form_id from forms where current = 1 and form_id in "
+                                       f"({', '.join('?' * len(forms))})", [f for f, _ in forms]).fetchall()}
+    contenders = [f for f in forms if f[0] in still]
+    winner = max(contenders, key=lambda f: _precedence(db, f[1]))[0]
     db.executemany("update forms set current = 0, superseded_by = ? where form_id = ?",
-                   [(winner, f) for f, _ in forms if f != winner])
+                   [(winner, f) for f, _ in contenders if f != winner])
+
+
+def _decided(db: sqlite3.Connection) -> tuple[set[str], set[str]]:
+    """The form keys and form ids any decision was taken on."""
+    rows = db.execute("select distinct form_key, form_id from decisions").fetchall()
+    return {k for k, _ in rows if k}, {f for _, f in rows}
 
 
 def settle_forms(db: sqlite3.Connection, form_ids: list[str]) -> None:
@@ -74,11 +95,20 @@ def settle_forms(db: sqlite3.Connection, form_ids: list[str]) -> None:
     keys = _keys(db, form_ids)
     db.executemany("update forms set form_key = ?, match_key = ? where form_id = ?",
                    [(key, key, form_id) for form_id, key in keys.items()])
+    rivals = _rivals(db, keys)
+    shas = dict(db.execute(f"select form_id, source_sha256 from forms where form_id in "
+                           f"({', '.join('?' * len(form_ids))})", form_ids).fetchall())
     for form_id, key in keys.items():
-        if key:
-            _supersede(db, form_id, key)
+        if len(rivals.get(key, [])) > 1:
+            _supersede(db, form_id, shas[form_id], rivals[key])
+    decided_keys, decided_forms = _decided(db)
+    if not decided_keys and not decided_forms:
+        return
+    identities = dict(db.execute(f"select form_id, form_key from forms where form_id in "
+                                 f"({', '.join('?' * len(form_ids))})", form_ids).fetchall())
     for form_id in keys:
-        reapply(db, form_id)
+        if identities[form_id] in decided_keys or form_id in decided_forms:
+            reapply(db, form_id)
 
 
 def match_key_after(db: sqlite3.Connection, form_id: str) -> None:

@@ -59,7 +59,7 @@ def dict_to_form(record: dict[str, Any]) -> Form:
 
 def form_to_blob(form: Form) -> bytes:
     text = json.dumps(form_to_dict(form), ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(text.encode("utf-8"), 6)
+    return zlib.compress(text.encode("utf-8"), 1)
 
 
 def blob_to_form(blob: bytes) -> Form:
