@@ -68,7 +68,8 @@ def _rivals(db: sqlite3.Connection, keys: dict[str, str]) -> dict[str, list[tupl
     return found
 
 
-def _supersede(db: sqlite3.Connection, form_id: str, sha: str, rivals: list[tuple[str, str, str]]) -> None:
+def _supersede(db: sqlite3.Connection, form_id: str, sha: str, rivals: list[tuple[str, str, str]],
+               precedence: dict[str, tuple]) -> None:
     """Of this form and the current forms of other files under its key, only the latest stays current."""
     others = [r for r in rivals if r[0] != form_id and r[2] != sha]
     if not others:
@@ -78,7 +79,10 @@ def _supersede(db: sqlite3.Connection, form_id: str, sha: str, rivals: list[tupl
     still = {f for (f,) in db.execute(f"select form_id from forms where current = 1 and form_id in "
                                        f"({', '.join('?' * len(forms))})", [f for f, _ in forms]).fetchall()}
     contenders = [f for f in forms if f[0] in still]
-    winner = max(contenders, key=lambda f: _precedence(db, f[1]))[0]
+    for _, file_sha in contenders:
+        if file_sha not in precedence:
+            precedence[file_sha] = _precedence(db, file_sha)
+    winner = max(contenders, key=lambda f: precedence[f[1]])[0]
     db.executemany("update forms set current = 0, superseded_by = ? where form_id = ?",
                    [(winner, f) for f, _ in contenders if f != winner])
 
@@ -98,17 +102,16 @@ def settle_forms(db: sqlite3.Connection, form_ids: list[str]) -> None:
     rivals = _rivals(db, keys)
     shas = dict(db.execute(f"select form_id, source_sha256 from forms where form_id in "
                            f"({', '.join('?' * len(form_ids))})", form_ids).fetchall())
+    precedence: dict[str, tuple] = {}  # of each file, looked up once
     for form_id, key in keys.items():
         if len(rivals.get(key, [])) > 1:
-            _supersede(db, form_id, shas[form_id], rivals[key])
+            _supersede(db, form_id, shas[form_id], rivals[key], precedence)
     decided_keys, decided_forms = _decided(db)
     if not decided_keys and not decided_forms:
         return
     identities = dict(db.execute(f"select form_id, form_key from forms where form_id in "
                                  f"({', '.join('?' * len(form_ids))})", form_ids).fetchall())
-    for form_id in keys:
-        if identities[form_id] in decided_keys or form_id in decided_forms:
-            reapply(db, form_id)
+    reapply(db, [f for f in keys if identities[f] in decided_keys or f in decided_forms])
 
 
 def match_key_after(db: sqlite3.Connection, form_id: str) -> None:

@@ -68,7 +68,9 @@ def load_form(db: sqlite3.Connection, form_id: str) -> Form:
     if row is None:
         raise ReviewError("the form was loaded before forms were kept as extracted: it cannot be re-checked; "
                           "drop its file in again under another name after editing it", form=form_id)
-    return blob_to_form(row[0])
+    form = blob_to_form(row[0])
+    form.form_id = form_id
+    return form
 
 
 def corrected_form(db: sqlite3.Connection, form_id: str, decisions: list[Decision]) -> Form:
@@ -109,14 +111,20 @@ def acceptance_of(flag: Flag, form_key: str, decisions: list[Decision]) -> Decis
     return None
 
 
-def _rows(form: Form, flags: list[Flag]) -> dict[str, list[list]]:
+def _rows(forms: list[Form], flags: list[Flag]) -> dict[str, dict[str, list[list]]]:
+    """The re-checked forms' rows, validated together: table -> form_id -> rows."""
     try:
-        frames = forms_to_frames([form], flags)
+        frames = forms_to_frames(forms, flags)
     except SchemaErrors as exc:
         case = exc.failure_cases.iloc[0]
         raise ReviewError(f"the corrected form breaks the table schema ({case['column']}: {case['check']}, "
-                          f"value {case['failure_case']!r})", form=form.form_id) from None
-    return {t: f.astype(object).where(f.notna(), None).values.tolist() for t, f in frames.items()}
+                          f"value {case['failure_case']!r})", form=forms[0].form_id if len(forms) == 1 else "") from None
+    grouped: dict[str, dict[str, list[list]]] = {}
+    for table, frame in frames.items():
+        at = list(COLUMNS[table]).index("form_id")
+        for row in frame.astype(object).where(frame.notna(), None).values.tolist():
+            grouped.setdefault(table, {}).setdefault(row[at], []).append(row)
+    return grouped
 
 
 def _write_form(db: sqlite3.Connection, form_id: str, rows: dict[str, list[list]]) -> None:
@@ -148,27 +156,43 @@ def _write_flags(db: sqlite3.Connection, form_id: str, rows: list[list], statuse
                    f"({', '.join('?' * (len(columns) + 1))})", [[*row, statuses[row[0]][1]] for row in rows])
 
 
-def recheck(db: sqlite3.Connection, form_id: str) -> list[Flag]:
-    """Re-check a stored form with the decisions in force on it; returns its flags now."""
-    form_key = db.execute("select form_key from forms where form_id = ?", (form_id,)).fetchone()[0]
-    decisions = in_force(decisions_for(db, form_key, form_id))
-    form = corrected_form(db, form_id, decisions)
-    flags = form_to_flags(form)
+def _statuses(flags: list[Flag], form_key: str, decisions: list[Decision]) -> dict[str, tuple[str, int]]:
     statuses = {}
     for flag in flags:
         accepted = acceptance_of(flag, form_key, decisions)
         statuses[flag.flag_id] = ("accepted", accepted.decision_id) if accepted else ("open", 0)
-    rows = _rows(form, flags)
-    corrections = [d.decision_id for d in decisions if d.action == "correct"]
-    _write_form(db, form_id, rows)
-    _write_flags(db, form_id, rows["flags"], statuses, corrections[-1] if corrections else 0)
-    db.execute("update forms set status = case when exists (select 1 from flags where form_id = ? and "
-               "status = 'open') then 'flagged' else 'ok' end where form_id = ?", (form_id, form_id))
-    return flags
+    return statuses
 
 
-def reapply(db: sqlite3.Connection, form_id: str) -> None:
-    """A form just committed: re-checked if decisions were taken on it or on the form it stands for."""
-    form_key = db.execute("select form_key from forms where form_id = ?", (form_id,)).fetchone()[0]
-    if in_force(decisions_for(db, form_key, form_id)):
-        recheck(db, form_id)
+def recheck_many(db: sqlite3.Connection, form_ids: list[str]) -> None:
+    """Re-check stored forms with the decisions in force on each, validated in one go."""
+    keys = dict(db.execute(f"select form_id, form_key from forms where form_id in ({', '.join('?' * len(form_ids))})",
+                           form_ids).fetchall())
+    done = []
+    for form_id in form_ids:
+        decisions = in_force(decisions_for(db, keys[form_id], form_id))
+        form = corrected_form(db, form_id, decisions)
+        done.append((form, form_to_flags(form), decisions))
+    rows = _rows([form for form, _, _ in done], [flag for _, flags, _ in done for flag in flags])
+    for form, flags, decisions in done:
+        form_id = form.form_id
+        corrections = [d.decision_id for d in decisions if d.action == "correct"]
+        _write_form(db, form_id, {t: rows.get(t, {}).get(form_id, []) for t in ("forms", "indicators")})
+        _write_flags(db, form_id, rows.get("flags", {}).get(form_id, []),
+                     _statuses(flags, keys[form_id], decisions), corrections[-1] if corrections else 0)
+        db.execute("update forms set status = case when exists (select 1 from flags where form_id = ? and "
+                   "status = 'open') then 'flagged' else 'ok' end where form_id = ?", (form_id, form_id))
+
+
+def recheck(db: sqlite3.Connection, form_id: str) -> None:
+    """Re-check one stored form with the decisions in force on it."""
+    recheck_many(db, [form_id])
+
+
+def reapply(db: sqlite3.Connection, form_ids: list[str]) -> None:
+    """Forms just committed: re-checked if decisions are in force on them or on the forms they stand for."""
+    keys = dict(db.execute(f"select form_id, form_key from forms where form_id in ({', '.join('?' * len(form_ids))})",
+                           form_ids).fetchall())
+    due = [f for f in form_ids if in_force(decisions_for(db, keys[f], f))]
+    if due:
+        recheck_many(db, due)
