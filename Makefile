@@ -23,7 +23,7 @@ test: $(STAMP) lint
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check extractors schemas storage flows tests bench
+	$(VENV)/bin/ruff check extractors schemas storage review flows tests bench
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

@@ -151,8 +151,9 @@ class Generated:
     budget_full_year: float
 
 
-def generate_form(template: Template, rng: random.Random) -> Generated:
-    """A copy of the template's form with other name, year, amounts and scores."""
+def generate_form(template: Template, rng: random.Random, serial: int = 0) -> Generated:
+    """A copy of the template's form with other name, year, amounts and scores; `serial` makes
+    the name its own (forms with one name, department and year are one form re-issued)."""
     lines = [list(cells) for cells in template.lines]
 
     def get(cell: Cell) -> str:
@@ -161,7 +162,7 @@ def generate_form(template: Template, rng: random.Random) -> Generated:
     def put(cell: Cell, text: str) -> None:
         lines[cell[0]][cell[1]] = text
 
-    put(template.name, rng.choice(PREFIXES) + get(template.name).strip() + rng.choice(SUFFIXES))
+    put(template.name, rng.choice(PREFIXES) + get(template.name).strip() + rng.choice(SUFFIXES) + f"{serial}号")
     if template.year_line is not None:
         lines[template.year_line] = [_YEAR.sub(str(rng.choice(YEARS)), c) for c in lines[template.year_line]]
     k = rng.randint(1, 40)
@@ -208,7 +209,7 @@ def write_corpus(folder: Path, *, files: int, forms_per_file: int, seed: int = 2
     corpus = Corpus(folder)
     hashes = set()
     for i in range(files):
-        forms = [generate_form(rng.choice(templates), rng) for _ in range(forms_per_file)]
+        forms = [generate_form(rng.choice(templates), rng, corpus.forms + k) for k in range(forms_per_file)]
         text = "\n\n" + "\n\n".join(f.text for f in forms) + "\n"
         gb = gb18030_every > 0 and i % gb18030_every == gb18030_every - 1
         data = text.encode("gb18030" if gb else "utf-8")

@@ -48,6 +48,11 @@ class ValueParseError(SelfevalError, ValueError):
     """A printed number, percentage or year that does not parse."""
 
 
+class ReviewError(SelfevalError):
+    """A review decision that cannot be taken (an unknown flag or field, a value of the wrong
+    type, an indicator that does not exist, a malformed workbook); nothing was changed."""
+
+
 class LimitExceeded(FileRejected):
     """Reading the file would pass one of the limits (`extractors.limits`); `limit` names its setting."""
 

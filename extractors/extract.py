@@ -17,6 +17,7 @@ from extractors.indicators import MAX_SHIFT
 from extractors.rebuild import segment_to_form
 from extractors.segment import Cut, Stray, as_catalog, first_label, rows_to_cut
 from schemas.checks import file_flag
+from schemas.format import place_zh
 from schemas.model import Flag, Form
 
 NO_FORM = "no 财政项目支出绩效自评表 found, nor another family's project form"
@@ -45,11 +46,14 @@ def catalog_for(family: Family | Catalog | str | None) -> Catalog:
 
 def stray_to_flag(stray: Stray, file: str, sha256: str) -> Flag:
     where = f"page {stray.page} line {stray.line}" if stray.page else f"line {stray.line}"
+    place = place_zh(where)
     if stray.document is not None:
-        return file_flag("other_document", f"{where} holds {stray.document.kind}, {stray.document.what}: "
-                                           "not loaded", where, stray.text, file, sha256)
-    return file_flag("title_without_form", f"{where} looks like a form title but starts no form: {stray.reason}",
-                     where, stray.text, file, sha256)
+        return file_flag("other_document", f"{place}是{stray.document.kind}，不是项目支出绩效自评表，未载入",
+                         where, stray.text, file, sha256,
+                         f"{where} holds {stray.document.kind}, {stray.document.what}: not loaded")
+    return file_flag("title_without_form", f"{place}「{stray.text[:40]}」像是表格标题，但没有读成一张表（{stray.reason}）",
+                     where, stray.text, file, sha256,
+                     f"{where} looks like a form title but starts no form: {stray.reason}")
 
 
 def landmarks(rows: list[Row], catalog: Catalog) -> set[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from extractors.cells import Row
 from extractors.family import Family
-from extractors.indicators import MAX_SHIFT, IndicatorBuilder, header_to_columns, place_row
+from extractors.indicators import MAX_SHIFT, IndicatorBuilder, Placed, header_to_columns, place_row
 from extractors.numbers import (
     Printed,
     ValueParseError,
@@ -22,7 +22,7 @@ from extractors.numbers import (
 from extractors.readings import read_funds_row
 from extractors.segment import Segment
 from extractors.text import join_texts, to_simplified
-from schemas.model import Form, Unplaced
+from schemas.model import Form, Source, Unplaced
 
 HEAD_FIELDS = ("project_name", "department", "implementing_unit")
 SOURCES = {"funds_total": "budget", "appropriation": "appropriation", "carryover": "carryover", "other": "other"}
@@ -55,6 +55,7 @@ class FormBuilder:
     def head_row(self, row: Row, labels: list[tuple[int, str]]) -> None:
         """项目名称 / 主管部门 / 实施单位: each label takes the cells up to the next label."""
         values: dict[str, list[str]] = {}
+        first: dict[str, int] = {}
         current = None
         label_cols = {col for col, _ in labels}
         for col, text in row.filled():
@@ -63,8 +64,10 @@ class FormBuilder:
                 values.setdefault(current, [])
             elif current:
                 values[current].append(text)
+                first.setdefault(current, col)
         for name, parts in values.items():
             setattr(self.form, name, join_texts(parts))
+            self.form.sources[name] = Source(join_texts(parts), row.where(first.get(name)))
 
     def funds_header(self, row: Row, found: list[tuple[int, str]]) -> None:
         self.funds_cols = {name: col for col, name in found}
@@ -136,6 +139,7 @@ class FormBuilder:
         prefix = SOURCES[label]
         for name, (text, col) in self.funds_texts(row, label).items():
             field = FUNDS_FIGURES.get(name, f"{prefix}_{name}")
+            self.form.sources[field] = Source(text, row.where(col))
             try:
                 value = parse_percent(text, field=field) if name == "rate" else parse_number(text, field=field)
             except ValueParseError:
@@ -183,6 +187,7 @@ class FormBuilder:
         if numbers:
             self.form.total_score = numbers[-1][1].value
             self.form.printed["total_score"] = numbers[-1][1]
+            self.form.sources["total_score"] = Source(row.cell(numbers[-1][0]), row.where(numbers[-1][0]))
         for col, text in row.filled()[1:]:
             if try_number(text) is not None:
                 continue
@@ -238,9 +243,25 @@ class FormBuilder:
         if cols is None:
             return
         placed = place_row(row, cols, self.family, max_shift=self.max_shift)
+        before = len(self.indicators.indicators)
         if not self.indicators.add(row, placed):
             for col, text in row.filled():
                 self.unplaced(row, text, col)
+        elif len(self.indicators.indicators) > before:
+            self.indicator_sources(row, cols, placed)
+
+    def indicator_sources(self, row: Row, cols: dict[str, int], placed: Placed) -> None:
+        """Where the indicator just added printed its 分值 and 得分: the cell holding that text,
+        the nearest to where the row's shift puts the column."""
+        seq = len(self.indicators.indicators)
+        for name in ("weight", "score"):
+            text = placed.cells.get(name, "")
+            if name in cols and text:
+                col = guess = cols[name] + placed.shift
+                if row.cell(guess) != text:  # a packed row: its cells are not in their columns
+                    col = min((c for c, t in enumerate(row.cells) if t == text), key=lambda c: abs(c - guess),
+                              default=guess)
+                self.form.sources[f"indicators[{seq}].{name}"] = Source(text, row.where(col))
 
     def finish(self) -> Form:
         scores = {"weight", "score"}

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from extractors.exceptions import SelfevalError, SettingsError
+from review.cli import review_app
 
 # Offline by default: no telemetry, Prefect's own lines quiet unless --debug.
 PREFECT_DEFAULTS = {
@@ -29,6 +30,8 @@ SERVE_GRACE_SECONDS = 10.0
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn 财政项目支出绩效自评表 into checked parquet tables.")
+
+app.add_typer(review_app, name="review")
 
 Inbox = Annotated[Path, typer.Option(help="folder of files to load (sub-folders too)")]
 Warehouse = Annotated[Path, typer.Option(help="folder of the store and the published tables")]

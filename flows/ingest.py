@@ -19,12 +19,13 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.pipeline import BatchItem, BatchResult, FileOutcome, extract_batch
-from flows.runs import Plan, Planned, RunSummary, run_inbox
+from flows.runs import Plan, Planned, RunSummary, review_command, run_inbox
 from flows.settings import Settings
 from flows.workers import LocalPool
 from storage.store import RunBusy
 
 ARTIFACT_KEY = "ingest-files"
+REVIEW_ARTIFACT_KEY = "ingest-review"
 _pools: dict[tuple, LocalPool] = {}
 progress: Any = None  # the command line's progress display: .planned(files), .update(outcomes)
 
@@ -113,6 +114,23 @@ def _artifact(summary: RunSummary) -> None:
     create_table_artifact(rows, key=ARTIFACT_KEY, description=summary.render().splitlines()[1])
 
 
+def _review_artifact(summary: RunSummary) -> None:
+    """A run that raised error flags ends with the forms a reviewer should look at, and how."""
+    if not any(f.errors for f in summary.flagged):
+        return
+    from prefect.artifacts import create_markdown_artifact
+
+    lines = [f"# {len(summary.flagged)} flagged forms", "", "| project | department | checks | form |",
+             "| --- | --- | --- | --- |"]
+    cell = lambda text: text.replace("|", "\\|")  # noqa: E731
+    lines += [f"| {cell(f.project_name)} | {cell(f.department)} | {f.checks.replace(',', ', ')} | `{f.form_id}` |"
+              for f in summary.flagged]
+    lines += ["", f"Review them: `{review_command(summary.warehouse)}`, or on the review page: "
+              f"`selfeval review --web --warehouse {summary.warehouse}`"]
+    create_markdown_artifact("\n".join(lines), key=REVIEW_ARTIFACT_KEY,
+                             description=f"{len(summary.flagged)} forms with open flags")
+
+
 def task_runner(settings: Settings) -> Any:
     """Threads that hand batches to the local pool, or prefect-dask's runner on the given cluster."""
     if settings.dask:
@@ -137,6 +155,7 @@ def ingest_inbox(inbox: str = "inbox", warehouse: str = "warehouse", family: str
         return RunSummary(inbox, warehouse, notes=[f"skipped: {busy.holder} is working on this warehouse"])
     logger.info(summary.render())
     _artifact(summary)
+    _review_artifact(summary)
     return summary
 
 

@@ -25,6 +25,7 @@ from flows.faults import fault_point
 from flows.settings import Settings
 from schemas.checks import form_to_flags
 from schemas.model import Flag, Form
+from schemas.saved import forms_to_blob_rows
 from schemas.tables import forms_to_frames
 
 log = logging.getLogger("selfeval")
@@ -130,7 +131,8 @@ def validate_batch(outcomes: list[FileOutcome], forms: list[Form], flags: list[F
     """The batch's rows, validated together; a file whose rows break a schema is rejected alone."""
     while True:
         try:
-            return frames_to_rows(forms_to_frames(forms, flags)) if forms else {}
+            return {**frames_to_rows(forms_to_frames(forms, flags)),  # and each form as extracted, for review
+                    "extractions": forms_to_blob_rows(forms)} if forms else {}
         except SchemaErrors as exc:
             bad = _schema_failure(exc, {f.form_id: f.source_file for f in forms})
         for outcome in outcomes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -25,6 +26,8 @@ from flows.faults import fault_point
 from flows.pipeline import BatchResult, FileOutcome
 from flows.plan import Plan, Planned, make_batches, plan_inbox
 from flows.settings import Settings
+from review.identity import settle_forms
+from review.queries import FlaggedForm, flagged_in_run
 from storage.inbox import clear_leftovers
 from storage.moves import move_file, target_in, write_reason
 from storage.names import ledger_name, path_text, readable, short_hash, shown, text_path
@@ -34,6 +37,7 @@ from storage.store import STORE_FILE, FileRecord, Store
 __all__ = ["Plan", "Planned", "RunSummary", "make_batches", "plan_inbox", "run_inbox"]
 
 log = logging.getLogger("selfeval")
+SHOWN_FLAGGED = 20  # flagged forms the run's summary names; the rest are counted
 
 
 @dataclass(slots=True)
@@ -43,6 +47,7 @@ class RunSummary:
     outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    flagged: list[FlaggedForm] = field(default_factory=list)  # forms of this run with open flags, errors first
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -75,7 +80,21 @@ class RunSummary:
         lines += [f"rejected: {shown(o.file_name)}: {o.reason}" for o in self.outcomes if o.status == "rejected"]
         lines += [f"waiting: {shown(o.file_name)}: {o.reason}" for o in self.outcomes if o.status == "waiting"]
         lines += [f"note: {shown(o.file_name)}: {o.note}" for o in self.outcomes if o.note]
-        return "\n".join(lines + self.notes)
+        return "\n".join(lines + self.notes + self.flagged_lines())
+
+    def flagged_lines(self, top: int = SHOWN_FLAGGED) -> list[str]:
+        if not self.flagged:
+            return []
+        lines = [f"flagged forms: {len(self.flagged)}"]
+        lines += [f"  {f.project_name or f.form_id} — {f.department or '?'}: {f.checks.replace(',', ', ')}"
+                  for f in self.flagged[:top]]
+        if len(self.flagged) > top:
+            lines.append(f"  … and {len(self.flagged) - top} more")
+        return lines + [f"review them: {review_command(self.warehouse)}"]
+
+
+def review_command(warehouse: str) -> str:
+    return f"selfeval review list --warehouse {shlex.quote(warehouse)}"
 
 
 def recover(store: Store, inbox: Path) -> list[str]:
@@ -135,6 +154,13 @@ def settle_files(store: Store, inbox: Path, records: list[FileRecord], outcomes:
         store.mark_moved(done)
 
 
+def _mtime_ns(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _records(inbox: Path, planned: dict[str, Planned],
              outcomes: list[FileOutcome]) -> tuple[list[FileRecord], dict[str, FileOutcome]]:
     """Ledger records of the outcomes to commit, each with where its bytes will go."""
@@ -146,7 +172,7 @@ def _records(inbox: Path, planned: dict[str, Planned],
         target = target_in(inbox.parent / ("rejected" if outcome.status == "rejected" else "archive"), item.name)
         source = path_text(item.path)
         records.append(FileRecord(outcome.file_name, item.sha256, outcome.status, outcome.reason, outcome.forms,
-                                  source, path_text(target)))
+                                  source, path_text(target), _mtime_ns(item.path)))
         by_source[source] = outcome
     return records, by_source
 
@@ -159,7 +185,7 @@ def commit_outcomes(store: Store, inbox: Path, planned: dict[str, Planned], outc
     if not records:
         return
     try:
-        store.commit(records, rows)
+        store.commit(records, rows, settle=settle_forms)  # re-issued forms superseded, decisions re-applied
     except Exception as exc:  # the disk filled, the database went away: these files wait
         for outcome in outcomes:
             if outcome.status != "waiting":
@@ -228,7 +254,10 @@ def run_inbox(settings: Settings, extract: Extractor, *, on_plan: Callable[[Plan
                 on_batch(result.outcomes)
         outcomes += finish(store, inbox, plan, outcomes)
         store.release(path_text(p.path) for p in plan.all())
-    summary = RunSummary(str(inbox), str(settings.warehouse), outcomes, time.perf_counter() - started, notes)
+        with store.connect() as db:
+            flagged = flagged_in_run(db, store.run_id)
+    summary = RunSummary(str(inbox), str(settings.warehouse), outcomes, time.perf_counter() - started, notes,
+                         flagged)
     summary.notes += [f"waiting: {shown(name)}: still being written" for name in plan.waiting]
     summary.notes += [f"left: {note}" for note in plan.left]  # in the flow run's log with the summary
     return summary

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import regex
 
+from schemas import format
 from schemas.doubt import name_doubts
 from schemas.model import Flag, Form, Indicator
 
@@ -21,6 +22,14 @@ REQUIRED_TEXT = {"project_name": "项目名称", "department": "主管部门", "
 REQUIRED_NUMBERS = {"budget_full_year": "全年预算数", "budget_executed": "全年执行数", "funds_score": "资金得分"}
 SCORE_FIELDS = ("funds_score", "total_score")  # not asked of a copy printed without 分值 and 得分
 BUDGET_LABELS = {"initial": "年初预算数", "full_year": "全年预算数"}
+LABELS = {  # what the form calls a field, for messages
+    **REQUIRED_TEXT, "year": "年度", "total_score": "总分", "funds_weight": "资金分值", "execution_rate": "执行率",
+    "funds_score": "资金得分", "weight": "分值", "score": "得分",
+    **{f"{source}_{column}": f"{name}（{label}）" if name else label
+       for source, name in (("budget", ""), ("appropriation", "当年财政拨款"), ("carryover", "上年结转资金"),
+                            ("other", "其他资金"))
+       for column, label in (("initial", "年初预算数"), ("full_year", "全年预算数"), ("executed", "全年执行数"))},
+}
 # A quantitative target: an optional comparison, a number, an optional short unit.
 QUANTITY = regex.compile(r"^(?P<op>[<>＜＞≤≥]=?|[=＝]|不[低少]于|不[高多超]于|大于等于|小于等于)?\s*"
                          r"(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>%|[\p{Han}A-Za-z]{0,3})$")
@@ -28,7 +37,8 @@ AT_MOST = ("<", "＜", "≤", "不高于", "不多于", "不超于", "小于等�
 
 
 def fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.6g}"
+    """A figure for `expected`/`found` where the form printed none: no separators, no exponent."""
+    return "" if value is None else f"{value:.10f}".rstrip("0").rstrip(".")
 
 
 def _unit(form: Form, field: str, default: float = 0.01) -> float:
@@ -36,14 +46,33 @@ def _unit(form: Form, field: str, default: float = 0.01) -> float:
     return printed.unit if printed else default
 
 
+def printed(form: Form, field: str, value: float | None) -> str:
+    """The value as the form printed it (`3.00` on a 万元 form, `90.00%`); as a plain figure when
+    the form's cell is not known."""
+    source = form.sources.get(field)
+    return source.text if source and source.text else fmt(value)
+
+
+def like(found: str, value: float) -> str:
+    """`value` printed the way `found` is: as many decimals, thousands separated if it is."""
+    decimals = format.decimals_of(found)
+    return f"{value:,.{decimals}f}" if "," in found else format.plain(value, decimals)
+
+
+def flag(form: Form, check: str, field: str, expected: str, found: str, zh: str, en: str,
+         severity: str = "error") -> Flag:
+    return Flag(form.form_id, check, severity, zh, field, expected, found, message_en=en)
+
+
 def check_total_score(form: Form) -> Iterator[Flag]:
     if form.total_score is None:
         return
     expected = (form.value("funds_score") or 0.0) + sum(i.score or 0.0 for i in form.indicators)
     if abs(expected - form.total_score) > _unit(form, "total_score") + EPS:
-        yield Flag(form.form_id, "total_score", "error",
-                   f"总分 {fmt(form.total_score)} is not 资金得分 plus the indicators' 得分 ({fmt(expected)})",
-                   "total_score", fmt(expected), fmt(form.total_score))
+        found = printed(form, "total_score", form.total_score)
+        yield flag(form, "total_score", "total_score", like(found, expected), found,
+                   f"总分 {found} 不等于 资金得分 + 各项指标得分 = {format.score(expected)}",
+                   f"总分 (total score) {found} is not 资金得分 plus the indicators' 得分 ({format.score(expected)})")
 
 
 def check_weight_sum(form: Form) -> Iterator[Flag]:
@@ -51,9 +80,10 @@ def check_weight_sum(form: Form) -> Iterator[Flag]:
         return
     found = (form.value("funds_weight") or 0.0) + sum(i.weight or 0.0 for i in form.indicators)
     if abs(found - FULL_MARKS) > 0.01 + EPS:
-        yield Flag(form.form_id, "weight_sum", "error",
-                   f"资金分值 plus the indicators' 分值 add up to {fmt(found)}, not {fmt(FULL_MARKS)}",
-                   "funds_weight", fmt(FULL_MARKS), fmt(found))
+        yield flag(form, "weight_sum", "funds_weight", fmt(FULL_MARKS), fmt(found),
+                   f"资金分值与各项指标分值合计 {format.score(found)}，应为 {format.score(FULL_MARKS)}",
+                   f"资金分值 plus the indicators' 分值 add up to {format.score(found)}, "
+                   f"not {format.score(FULL_MARKS)}")
 
 
 def _rate_base(form: Form) -> tuple[float | None, str]:
@@ -69,9 +99,12 @@ def check_execution_rate(form: Form) -> Iterator[Flag]:
         return
     expected = executed / budget
     if abs(expected - rate) > _unit(form, "execution_rate", 0.0001) + EPS:
-        yield Flag(form.form_id, "execution_rate", "error",
-                   f"执行率 is printed {rate:.2%} but 全年执行数 ÷ {label} is {expected:.2%}",
-                   "execution_rate", f"{expected:.4f}", f"{rate:.4f}")
+        found = printed(form, "execution_rate", rate)
+        yield flag(form, "execution_rate", "execution_rate", format.percent(expected), found,
+                   f"执行率 {found} 不等于 全年执行数 {format.amount(executed)} ÷ {label} "
+                   f"{format.amount(budget)} = {format.percent(expected)}",
+                   f"执行率 (execution rate) is printed {found} but 全年执行数 {format.amount(executed)} ÷ "
+                   f"{label} {format.amount(budget)} is {format.percent(expected)}")
 
 
 def check_funds_score(form: Form) -> Iterator[Flag]:
@@ -84,47 +117,70 @@ def check_funds_score(form: Form) -> Iterator[Flag]:
         return
     expected = weight * min(rate, 1.0)
     if abs(expected - score) > _unit(form, "funds_score") + EPS:
-        yield Flag(form.form_id, "funds_score", "error",
-                   f"资金得分 {fmt(score)} is not 分值 {fmt(weight)} × 执行率 {rate:.2%} = {expected:.2f}",
-                   "funds_score", f"{expected:.2f}", fmt(score))
+        found = printed(form, "funds_score", score)
+        yield flag(form, "funds_score", "funds_score", f"{expected:.2f}", found,
+                   f"资金得分 {found} 不等于 分值 {format.score(weight)} × 执行率 {format.percent(rate)} = "
+                   f"{expected:.2f}",
+                   f"资金得分 (funds score) {found} is not 分值 {format.score(weight)} × 执行率 "
+                   f"{format.percent(rate)} = {expected:.2f}")
 
 
 def check_score_exceeds_weight(form: Form) -> Iterator[Flag]:
     for ind in form.indicators:
         if ind.score is not None and ind.weight is not None and ind.score > ind.weight + EPS:
-            yield Flag(form.form_id, "score_exceeds_weight", "error",
-                       f"indicator {ind.seq} ({ind.level3}) scores {fmt(ind.score)} of a 分值 of {fmt(ind.weight)}",
-                       f"indicators[{ind.seq}].score", f"<= {fmt(ind.weight)}", fmt(ind.score))
+            field = f"indicators[{ind.seq}].score"
+            found = printed(form, field, ind.score)
+            yield flag(form, "score_exceeds_weight", field, f"<= {fmt(ind.weight)}", found,
+                       f"第 {ind.seq} 项指标（{ind.level3}）得分 {found} 超过其分值 {format.score(ind.weight)}",
+                       f"indicator {ind.seq} ({ind.level3}) scores {found} of a 分值 of {format.score(ind.weight)}")
+
+
+def _on_form(form: Form, found: str) -> tuple[str, str]:
+    """What a 万元 form printed, said after an amount in 元 (zh, en); nothing on a 元 form."""
+    if form.amount_unit != "万元":
+        return "", ""
+    return f"（表上 {found} 万元）", f" (printed {found} 万元)"
 
 
 def check_budget_sources(form: Form) -> Iterator[Flag]:
+    factor = format.WAN if form.amount_unit == "万元" else 1.0
     for column, label in (("initial", "年初预算数"), ("full_year", "全年预算数"), ("executed", "全年执行数")):
         total = form.value(f"budget_{column}")
         parts = [form.value(f"{s}_{column}") for s in ("appropriation", "carryover", "other")]
         if total is None or all(p is None for p in parts):
             continue
         expected = sum(p or 0.0 for p in parts)
-        unit = max(_unit(form, f"budget_{column}", 1.0), 0.01) * (10000 if form.amount_unit == "万元" else 1)
+        unit = max(_unit(form, f"budget_{column}", 1.0), 0.01) * factor
         if abs(expected - total) > unit + EPS:
-            yield Flag(form.form_id, "budget_sources", "error",
-                       f"{label} 年度资金总额 {fmt(total)} is not 当年财政拨款 + 上年结转资金 + 其他资金 = {fmt(expected)}",
-                       f"budget_{column}", fmt(expected), fmt(total))
+            field = f"budget_{column}"
+            found = printed(form, field, total / factor)
+            zh, en = _on_form(form, found)
+            yield flag(form, "budget_sources", field, like(found, expected / factor), found,
+                       f"{label} {format.amount(total)}{zh or ' '}不等于 当年财政拨款 + 上年结转资金 + 其他资金 = "
+                       f"{format.amount(expected)}",
+                       f"{label} (year's total) {format.amount(total)}{en} is not 当年财政拨款 + 上年结转资金 + "
+                       f"其他资金 = {format.amount(expected)}")
+
+
+def _missing(form: Form, field: str, label: str) -> Flag:
+    return flag(form, "missing_field", field, "", "", f"{label} 未填写", f"{label} is blank")
 
 
 def check_missing_field(form: Form) -> Iterator[Flag]:
     for field, label in REQUIRED_TEXT.items():
         if not getattr(form, field):
-            yield Flag(form.form_id, "missing_field", "error", f"{label} is blank", field)
+            yield _missing(form, field, label)
     for field, label in REQUIRED_NUMBERS.items():
         if form.value(field) is None and not any(f == field for f, _, _ in form.unparsed) and \
                 (form.scored or field not in SCORE_FIELDS):
-            yield Flag(form.form_id, "missing_field", "error", f"{label} is blank", field)
+            yield _missing(form, field, label)
     if form.year is None:
-        yield Flag(form.form_id, "missing_field", "error", "the form's year (20XX 年度) is not printed", "year")
+        yield flag(form, "missing_field", "year", "", "", "表上没有年度（20XX 年度）",
+                   "the form's year (20XX 年度) is not printed")
     if form.total_score is None and form.scored:
-        yield Flag(form.form_id, "missing_field", "error", "总分 is blank", "total_score")
+        yield _missing(form, "total_score", "总分")
     if not form.indicators:
-        yield Flag(form.form_id, "missing_field", "error", "the form has no 绩效指标 rows", "indicators")
+        yield flag(form, "missing_field", "indicators", "", "", "表中没有绩效指标行", "the form has no 绩效指标 rows")
 
 
 def quantity(text: str) -> tuple[str, float, str] | None:
@@ -160,30 +216,35 @@ def check_indicator_score(form: Form) -> Iterator[Flag]:
             continue
         unit = ind.score_printed.unit if ind.score_printed else 1.0
         if abs(expected - ind.score) > unit + EPS:
-            yield Flag(form.form_id, "indicator_score", "warning",
+            field = f"indicators[{ind.seq}].score"
+            found = printed(form, field, ind.score)
+            yield flag(form, "indicator_score", field, f"{expected:.2f}", found,
+                       f"第 {ind.seq} 项指标（{ind.level3}）：指标值 {ind.target}，实际完成值 {ind.actual}，按规则应得 "
+                       f"{expected:.2f} 分（分值 {format.score(ind.weight)}），表上为 {found}",
                        f"indicator {ind.seq} ({ind.level3}): target {ind.target}, actual {ind.actual} gives "
-                       f"{expected:.2f} of {fmt(ind.weight)} by the rule, but {fmt(ind.score)} is printed",
-                       f"indicators[{ind.seq}].score", f"{expected:.2f}", fmt(ind.score))
+                       f"{expected:.2f} of {format.score(ind.weight)} by the rule, but {found} is printed",
+                       "warning")
 
 
 def check_unplaced_text(form: Form) -> Iterator[Flag]:
     for k, item in enumerate(form.unplaced, start=1):
-        yield Flag(form.form_id, "unplaced_text", "warning",
-                   f"text at {item.where} was not placed in any field: {item.text[:60]}", f"unplaced[{k}]",
-                   "", item.text)
+        yield flag(form, "unplaced_text", f"unplaced[{k}]", "", item.text,
+                   f"{format.place_zh(item.where)}的文字未能归入任何字段：{item.text[:60]}",
+                   f"text at {item.where} was not placed in any field: {item.text[:60]}", "warning")
 
 
 def check_unparsed_value(form: Form) -> Iterator[Flag]:
     for field, text, where in form.unparsed:
-        yield Flag(form.form_id, "unparsed_value", "error",
-                   f"{field} at {where} is not a number: {text!r}", f"{field}@{where}", "", text)
+        yield flag(form, "unparsed_value", f"{field}@{where}", "", text,
+                   f"{format.place_zh(where)}的 {LABELS.get(field, field)} 不是数字：「{text}」",
+                   f"{field} at {where} is not a number: {text!r}")
 
 
 def check_low_confidence(form: Form) -> Iterator[Flag]:
     for k, item in enumerate(form.doubtful, start=1):
-        yield Flag(form.form_id, "low_confidence", "warning",
-                   f"text at {item.where} was recognised with low confidence: {item.text[:60]}",
-                   f"doubtful[{k}]", "", item.text)
+        yield flag(form, "low_confidence", f"doubtful[{k}]", "", item.text,
+                   f"{format.place_zh(item.where)}的文字识别置信度低：{item.text[:60]}",
+                   f"text at {item.where} was recognised with low confidence: {item.text[:60]}", "warning")
 
 
 CHECKS: dict[str, Callable[[Form], Iterator[Flag]]] = {
@@ -207,9 +268,36 @@ FILE_CHECKS = {  # findings about a file rather than one of its forms: form_id "
 }
 
 
-def file_flag(check: str, message: str, where: str, text: str, source_file: str, source_sha256: str) -> Flag:
+def file_flag(check: str, message: str, where: str, text: str, source_file: str, source_sha256: str,
+              message_en: str = "") -> Flag:
     """A warning about the file itself, joined to `files` by `source_sha256`."""
-    return Flag("", check, "warning", message, where, "", text, source_file, source_sha256)
+    flag = Flag("", check, "warning", message, where, "", text, source_file, source_sha256, message_en or message)
+    return with_evidence(flag, where)
+
+
+def with_evidence(flag: Flag, where: str) -> Flag:
+    """The flag with the evidence columns of the place `where` (in place)."""
+    flag.page, flag.line, flag.sheet, flag.cell = format.place_parts(where)
+    flag.location = where
+    return flag
+
+
+def flag_place(form: Form, flag: Flag) -> str:
+    """Where the value a flag is about stands: its cell, else its indicator's row, else the
+    form's title."""
+    if flag.check in ("unplaced_text", "low_confidence"):
+        items = form.unplaced if flag.check == "unplaced_text" else form.doubtful
+        k = int(flag.field.split("[")[1].rstrip("]"))
+        return items[k - 1].where
+    if flag.check == "unparsed_value":
+        return flag.field.split("@", 1)[1]
+    source = form.sources.get(flag.field)
+    if source is not None:
+        return source.where
+    seq = regex.match(r"indicators\[(\d+)\]", flag.field)
+    row = next((i for i in form.indicators if seq and i.seq == int(seq[1])), None)
+    line, page = (row.source_line, row.source_page) if row else (form.source_line, form.source_page)
+    return (f"page {page} " if page else "") + f"line {line}" if line else ""
 
 
 def form_to_flags(form: Form, checks: dict[str, Callable[[Form], Iterator[Flag]]] = CHECKS) -> list[Flag]:
@@ -218,5 +306,6 @@ def form_to_flags(form: Form, checks: dict[str, Callable[[Form], Iterator[Flag]]
     flags = name_doubts(form, [flag for check in checks.values() for flag in check(form)])
     for flag in flags:
         flag.source_file, flag.source_sha256 = form.source_file, form.source_sha256
+        with_evidence(flag, flag_place(form, flag))
     return flags
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import regex
 
 from extractors.numbers import Printed, parse_percent, try_number
+from schemas.format import place_zh
 from schemas.model import Flag, Form, Indicator, Unplaced
 
 DOUBTFUL = regex.compile(r"^(?P<text>.*) \(confidence (?P<score>[0-9.]+)\)$", regex.S)
@@ -62,8 +63,8 @@ def _on_line(item: Unplaced, indicator: Indicator) -> bool:
         place["page"] is None or int(place["page"]) == indicator.source_page)
 
 
-def doubtful_reads(form: Form, flag: Flag) -> list[str]:
-    """'得分 text' descriptions of the doubtful cells holding a number the flag's check used."""
+def doubtful_reads(form: Form, flag: Flag) -> list[tuple[str, str]]:
+    """Descriptions (zh, en) of the doubtful cells holding a number the flag's check used."""
     values, rows = involved(form, flag)
     named = []
     for item in form.doubtful:
@@ -73,7 +74,8 @@ def doubtful_reads(form: Form, flag: Flag) -> list[str]:
             continue
         row_values = [v for i in rows if _on_line(item, i) for v in (i.score, i.weight) if v is not None]
         if any(abs(number - v) <= 1e-9 * max(1.0, abs(v)) for v in values + row_values):
-            named.append(f"{found['text']!r} at {item.where} was read with low confidence ({found['score']})")
+            named.append((f"「{found['text']}」（{place_zh(item.where)}）识别置信度低（{found['score']}）",
+                          f"{found['text']!r} at {item.where} was read with low confidence ({found['score']})"))
     return named
 
 
@@ -83,5 +85,6 @@ def name_doubts(form: Form, flags: list[Flag]) -> list[Flag]:
         if flag.check in ARITHMETIC:
             reads = doubtful_reads(form, flag)
             if reads:
-                flag.message += "; " + "; ".join(reads) + ": a misread is likelier than a wrong form"
+                flag.message += "；" + "；".join(zh for zh, _ in reads) + "：更可能是识别有误，而非表格本身有误"
+                flag.message_en += "; " + "; ".join(en for _, en in reads) + ": a misread is likelier than a wrong form"
     return flags

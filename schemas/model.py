@@ -7,6 +7,7 @@ allow one unit of the last printed digit. Every value can say where it came from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from extractors.numbers import Printed
 
@@ -17,6 +18,14 @@ AMOUNT_FIELDS = tuple(
 )
 FUNDS_FIELDS = ("funds_weight", "execution_rate", "funds_score")
 TEXT_FIELDS = ("project_name", "department", "implementing_unit", "goal_planned", "goal_achieved")
+
+
+class Source(NamedTuple):
+    """Where a value stands in its file and the text printed there: `Row.where(col)` of its cell
+    (`page 2 line 14 col 3`, `sheet 2022表 cell D7`, `table 2 row 7 col 3`)."""
+
+    text: str
+    where: str
 
 
 @dataclass(slots=True)
@@ -70,6 +79,8 @@ class Form:
     source_line: int = 0
     source_page: int = 0
     confidence: float = 1.0
+    # where each value was read: `budget_full_year`, `indicators[3].score`, `total_score`, …
+    sources: dict[str, Source] = field(default_factory=dict)
 
     def value(self, name: str) -> float | None:
         """An amount or funds figure by its table column name."""
@@ -87,6 +98,13 @@ class Flag:
     found: str = ""
     source_file: str = ""
     source_sha256: str = ""
+    message_en: str = ""
+    # the evidence: where the value the flag is about stands (see `schemas.evidence`)
+    page: int = 0
+    line: int = 0
+    sheet: str = ""
+    cell: str = ""
+    location: str = ""
 
     @property
     def flag_id(self) -> str:

@@ -31,14 +31,17 @@ COLUMNS: dict[str, dict[str, str]] = {
               **{f: _FLOAT for f in FUNDS_FIELDS},
               **{f: _FLOAT for f in AMOUNT_FIELDS[3:]},
               "goal_planned": _STR, "goal_achieved": _STR, "total_score": _FLOAT, "status": _STR,
-              "source_page": _INT, "source_line": _INT, "confidence": _FLOAT, "grade": _STR, "family": _STR},
+              "source_page": _INT, "source_line": _INT, "confidence": _FLOAT, "grade": _STR, "family": _STR,
+              "form_key": _STR},
     "indicators": {"form_id": _STR, "seq": _INT, "level1": _STR, "level2": _STR, "level3": _STR,
                    "target": _STR, "actual": _STR, "weight": _FLOAT, "score": _FLOAT, "deviation_note": _STR,
                    "source_page": _INT, "source_line": _INT},
     "flags": {"flag_id": _STR, "form_id": _STR, "check": _STR, "severity": _STR, "message": _STR,
               "field": _STR, "expected": _STR, "found": _STR, "status": _STR,
-              "source_file": _STR, "source_sha256": _STR},
+              "source_file": _STR, "source_sha256": _STR, "message_en": _STR,
+              "page": _INT, "line": _INT, "sheet": _STR, "cell": _STR, "location": _STR, "archived_file": _STR},
 }
+EVIDENCE = ("page", "line", "sheet", "cell", "location")  # flags' columns saying where the value stands
 TABLES = tuple(COLUMNS)
 
 _CHECKS: dict[tuple[str, str], list[pa.Check]] = {
@@ -104,6 +107,7 @@ def form_to_record(form: Form, status: str) -> dict:
     amounts = form.amounts
     record.update({name: amounts.get(name) for name in _FORM_AMOUNTS})
     record["status"] = status
+    record["form_key"] = ""  # given when the form is committed (`review.identity`)
     return record
 
 
@@ -123,7 +127,8 @@ def forms_to_frames(forms: list[Form], flags: list[Flag]) -> dict[str, pd.DataFr
     flag_rows = [
         {"flag_id": g.flag_id, "form_id": g.form_id, "check": g.check, "severity": g.severity,
          "message": g.message, "field": g.field, "expected": g.expected, "found": g.found, "status": "open",
-         "source_file": g.source_file, "source_sha256": g.source_sha256}
+         "source_file": g.source_file, "source_sha256": g.source_sha256, "message_en": g.message_en,
+         **{name: getattr(g, name) for name in EVIDENCE}, "archived_file": ""}
         for g in flags
     ]
     frames = {}

@@ -2,8 +2,9 @@
 # Debian packages selfeval needs on a fresh machine; installs only what is missing.
 #   fonts-wqy-microhei: the CJK TrueType font the PDF test material embeds
 #   fonts-noto-cjk is not needed: reportlab ships the STSong-Light CID font definition
+#   chromium, chromium-driver: the review page's browser test (playwright drives this chromium; nothing is downloaded)
 set -euo pipefail
-needed=(fonts-wqy-microhei)
+needed=(fonts-wqy-microhei chromium chromium-driver)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -3,7 +3,8 @@
 It holds the ledger of files seen (`files`), the rows of the contract tables (`forms`,
 `indicators`, `flags`; their columns come from `schemas.tables.COLUMNS`, so a column added there
 is added here when the store is next opened), the claims of a running run, the runs themselves,
-and room for review decisions. The parquet tables readers use are published from it
+the review decisions (appended, never changed) and each form as it was extracted (so a decision
+can be applied to it again). The parquet tables readers use are published from it
 (`storage.publish`). Every change is a transaction: a batch's files, their rows and their ledger
 rows commit together or not at all.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,15 +39,37 @@ _EXTRA = {
               '"moved" INTEGER NOT NULL DEFAULT 0'),
     "forms": ('"current" INTEGER NOT NULL DEFAULT 1', '"superseded_by" TEXT NOT NULL DEFAULT \'\''),
 }
+# Added since a store was first made, so added to an older store when it is opened: when a file
+# was last modified (a re-issued file is the later one), the key a form is matched by after its
+# corrections, the decision that closed a flag.
+_ADDED = {
+    "files": {"mtime_ns": "INTEGER NOT NULL DEFAULT 0"},
+    "forms": {"match_key": "TEXT NOT NULL DEFAULT ''"},
+    "flags": {"decided_by": "INTEGER NOT NULL DEFAULT 0"},
+    "decisions": {"action": "TEXT NOT NULL DEFAULT ''", "form_key": "TEXT NOT NULL DEFAULT ''",
+                  "check_code": "TEXT NOT NULL DEFAULT ''", "expected": "TEXT NOT NULL DEFAULT ''",
+                  "found": "TEXT NOT NULL DEFAULT ''", "withdraws": "INTEGER NOT NULL DEFAULT 0",
+                  "via": "TEXT NOT NULL DEFAULT ''"},
+}
 _FIXED = """
 create table if not exists meta (key text primary key, value text not null);
 create table if not exists claims (path text primary key, sha256 text not null, run_id text not null,
     pid integer, host text, claimed_at text);
 create table if not exists decisions (decision_id integer primary key autoincrement, flag_id text,
     form_id text, field text, reviewer text, decided_at text, old_value text, new_value text, note text);
+create table if not exists extractions (form_id text primary key, form blob not null);
 create unique index if not exists files_loaded_once on files(sha256) where status = 'loaded';
 create index if not exists files_sha on files(sha256);
 create index if not exists files_unmoved on files(moved) where moved = 0;
+"""
+
+_INDEXES = """
+create index if not exists forms_key on forms(form_key) where current = 1;
+create index if not exists forms_match on forms(match_key) where current = 1;
+create index if not exists flags_form on flags(form_id);
+create index if not exists flags_file on flags(source_sha256);
+create index if not exists decisions_key on decisions(form_key);
+create index if not exists decisions_form on decisions(form_id);
 """
 
 
@@ -77,6 +100,7 @@ class FileRecord:
     forms: int = 0
     source_path: str = ""
     moved_to: str = ""
+    mtime_ns: int = 0  # when the file was last modified: of two files holding one form, the later is current
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +163,13 @@ class Store(RunLocking):
                     db.execute(f"alter table {table} add column {_quote(column)} {_SQL[kind]}")
         for statement in filter(str.strip, _FIXED.split(";")):
             db.execute(statement)
+        for table, added in _ADDED.items():
+            have = {row[1] for row in db.execute(f"pragma table_info({table})")}
+            for column, kind in added.items():
+                if column not in have:
+                    db.execute(f"alter table {table} add column {_quote(column)} {kind}")
+        for statement in filter(str.strip, _INDEXES.split(";")):
+            db.execute(statement)
         db.execute("insert or ignore into meta values ('generation', '0')")
         from storage.legacy import has_earlier_layout, import_earlier_layout
 
@@ -182,11 +213,14 @@ class Store(RunLocking):
                                   "where f.status = 'loaded'").fetchall()
         return dict(rows)
 
-    def commit(self, records: list[FileRecord], rows: dict[str, list[list[Any]]]) -> None:
-        """Ledger rows and table rows of a batch, and the release of its claims: all or nothing."""
+    def commit(self, records: list[FileRecord], rows: dict[str, list[list[Any]]],
+               settle: Callable[[sqlite3.Connection, list[str]], None] | None = None) -> None:
+        """Ledger rows and table rows of a batch, and the release of its claims: all or nothing.
+        `settle(db, form_ids)` then works on the new forms in the same transaction (re-issued
+        files superseding earlier forms, review decisions applied again)."""
         at, columns_of = now(), _columns()
         names = list(columns_of["files"])
-        ledger = [[*(_ledger_value(r, c, at) for c in names), self.run_id, r.source_path, r.moved_to]
+        ledger = [[*(_ledger_value(r, c, at) for c in names), self.run_id, r.source_path, r.moved_to, r.mtime_ns]
                   for r in records]
         with self.transaction() as db:
             for table in ROW_TABLES:
@@ -194,9 +228,14 @@ class Store(RunLocking):
                     columns = ", ".join(_quote(c) for c in columns_of[table])
                     marks = ", ".join("?" * len(columns_of[table]))
                     db.executemany(f"insert into {table} ({columns}) values ({marks})", rows[table])
-            columns = ", ".join(_quote(c) for c in [*names, "run_id", "source_path", "moved_to"])
-            db.executemany(f"insert into files ({columns}) values ({', '.join('?' * (len(names) + 3))})", ledger)
+            db.executemany("insert or replace into extractions values (?, ?)", rows.get("extractions", []))
+            columns = ", ".join(_quote(c) for c in [*names, "run_id", "source_path", "moved_to", "mtime_ns"])
+            db.executemany(f"insert into files ({columns}) values ({', '.join('?' * (len(names) + 4))})", ledger)
+            db.executemany("update flags set archived_file = ? where source_sha256 = ?",
+                           [(r.moved_to, r.sha256) for r in records if r.status == "loaded"])
             db.executemany("delete from claims where path = ?", [(r.source_path,) for r in records])
+            if settle is not None and rows.get("forms"):
+                settle(db, [row[0] for row in rows["forms"]])
             db.execute("update meta set value = value + 1 where key = 'generation'")
 
     def unmoved(self) -> list[Unmoved]:
@@ -210,6 +249,9 @@ class Store(RunLocking):
         with self.transaction() as db:
             for key, target in moved:
                 column = "id" if isinstance(key, int) else "source_path"
+                if not target:  # the file left before it could be archived: its flags point nowhere
+                    db.execute(f"update flags set archived_file = '' where source_sha256 in (select sha256 "
+                               f"from files where {column} = ? and moved = 0 and status = 'loaded')", (key,))
                 db.execute(f"update files set moved = 1, moved_to = ? where {column} = ? and moved = 0",
                            (target, key))
 

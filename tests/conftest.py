@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
-PROVENANCE = {"form_id", "source_file", "source_sha256", "source_line", "source_page", "printed", "unplaced"}
+PROVENANCE = {"form_id", "source_file", "source_sha256", "source_line", "source_page", "printed", "unplaced",
+              "sources"}
 
 
 def comparable(form) -> dict:

@@ -113,19 +113,19 @@ def test_the_consistent_form_raises_no_flag():
 
 TRIPS = {
     # code: (changes to the consistent dump, field, expected, found)
-    "total_score": ({"total": "93.50"}, "total_score", "92.5", "93.5"),
+    "total_score": ({"total": "93.50"}, "total_score", "92.50", "93.50"),
     # a qualitative indicator's 分值 20 -> 25 (its 得分 20 still fits): 105 in all
     "weight_sum": ({"indicators": with_indicator(4, weight="25"), "weight_total": "105"},
                    "funds_weight", "100", "105"),
     # 91.00% printed for 90,000 / 100,000; the 得分 9 is within one unit of 10 x 91% = 9.1
-    "execution_rate": ({"rate": "91.00%"}, "execution_rate", "0.9000", "0.9100"),
+    "execution_rate": ({"rate": "91.00%"}, "execution_rate", "90.00%", "91.00%"),
     # 得分 8 for 10 x 90%; 总分 follows the printed 得分
-    "funds_score": ({"funds_score": "8.00", "total": "91.50"}, "funds_score", "9.00", "8"),
+    "funds_score": ({"funds_score": "8.00", "total": "91.50"}, "funds_score", "9.00", "8.00"),
     # a qualitative indicator scoring 25 of its 20
     "score_exceeds_weight": ({"indicators": with_indicator(4, score="25"), "total": "97.50"},
                              "indicators[4].score", "<= 20", "25"),
     # 当年财政拨款 全年执行数 60,000: sources 80,000 against the 90,000 printed as 年度资金总额
-    "budget_sources": ({"appropriation": ["100000", "80000", "60000"]}, "budget_executed", "80000", "90000"),
+    "budget_sources": ({"appropriation": ["100000", "80000", "60000"]}, "budget_executed", "80,000", "90,000"),
     # 160 of >=200 printed as full marks: the rule gives 20 x 160/200 = 16
     "indicator_score": ({"indicators": with_indicator(1, score="20"), "total": "96.50"},
                         "indicators[1].score", "16.00", "20"),
@@ -245,7 +245,7 @@ def test_budget_sources_skips_a_column_whose_sources_are_blank():
     off = {**blank_executed, "appropriation": ["90000", "80000", ""]}
     flags = form_to_flags(form_of(**off))
     assert [(f.check, f.field, f.expected, f.found) for f in flags] == [
-        ("budget_sources", "budget_initial", "110000", "120000")]
+        ("budget_sources", "budget_initial", "110000.00", "120000.00")]
 
 
 def test_budget_sources_in_wan_yuan_allows_one_printed_unit():
@@ -314,3 +314,35 @@ def test_indicator_score_ignores_a_skipped_indicator_whatever_its_score():
     for cells in ({"actual": ">=160人次"}, {"target": "较上年有所增加", "actual": "160人次"}):
         form = form_of(indicators=with_indicator(1, score="12", **cells), total="88.50")
         assert checks_raised(form) == []
+
+
+# -- messages a reviewer reads ------------------------------------------------------------------------
+
+def test_a_wan_yuan_form_is_flagged_as_it_prints_its_figures():
+    from pathlib import Path
+
+    from extractors.extract import grid_to_extraction
+    from extractors.inputs import read_grid
+
+    pdf = Path(__file__).parent.parent / "fixtures" / "pdf-wanyuan" / "seed-wanyuan.pdf"
+    forms = grid_to_extraction(read_grid(pdf).rows, file="wanyuan.pdf", sha256="0" * 64).forms
+    flag = next(f for form in forms for f in form_to_flags(form) if f.check == "budget_sources")
+    assert flag.message == "全年预算数 30,000.00 元（表上 3.00 万元）不等于 当年财政拨款 + 上年结转资金 + 其他资金 = 99,000.00 元"
+    assert "30,000.00 元 (printed 3.00 万元) is not 当年财政拨款" in flag.message_en
+    assert (flag.found, flag.expected) == ("3.00", "9.90")
+    assert (flag.page, flag.line, flag.sheet, flag.cell, flag.location) == (1, 6, "", "col 4", "page 1 line 6 col 4")
+
+
+def test_large_amounts_are_never_printed_with_an_exponent():
+    (flag,) = form_to_flags(form_of(appropriation=["100000", "6930000", "70000"]))
+    assert flag.check == "budget_sources" and flag.field == "budget_full_year"
+    assert "= 6,950,000.00 元" in flag.message and "100,000.00 元 不等于" in flag.message
+    assert flag.expected == "6950000.00" and "e+" not in flag.message + flag.message_en + flag.expected
+
+
+@pytest.mark.parametrize("code", sorted(TRIPS))
+def test_every_flag_says_where_its_value_stands(code):
+    changes, *_ = TRIPS[code]
+    (flag,) = form_to_flags(form_of(**changes))
+    assert flag.line > 0 and flag.location.startswith("line ") and flag.message_en
+    assert flag.location.removeprefix(f"line {flag.line}") in ("", f" {flag.cell}")

@@ -186,6 +186,14 @@ def test_ingest_inbox_flow_loads_the_seed_and_rejects_the_junk(prefect_harness, 
     assert {(names[f], c) for f, c in zip(flags["form_id"], flags["check"], strict=True)} == {
         (name, check) for name, checks in GOLD["expected_flags"].items() for check in checks}
 
+    assert sorted(f.project_name for f in summary.flagged) == sorted(flagged)
+    assert f"flagged forms: {len(flagged)}" in summary.render()
+    from prefect.artifacts import Artifact
+
+    review = Artifact.get("ingest-review")
+    assert review is not None and review.type == "markdown"
+    assert all(name in str(review.data) for name in flagged) and "selfeval review list --warehouse" in str(review.data)
+
     files = table(warehouse, "files")
     assert Counter(files["status"]) == {"loaded": 1, "rejected": len(JUNK), "duplicate": 1}
     assert set(files["file_name"]) == {*JUNK, "seed.txt", "seed-again.txt"}

@@ -1,18 +1,22 @@
 """Every golden case through `selfeval run` as a user runs it: one inbox holding each case's inputs
 in a sub-folder of its own, read by the run's worker processes, committed to the store and read
-back from the published parquet. Each case must equal its gold exactly as it does when its files
-are read in-process (`test_golden.py`): what the worker path adds (spawned processes, rows sent
+back from it (each case's forms, current or superseded by another case's copy of them; the
+published parquet equal to the store's current forms). Each case must equal its gold exactly as it
+does when its files are read in-process (`test_golden.py`): what the worker path adds (spawned processes, rows sent
 back, batch validation, the store, publishing) may change nothing."""
 
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from schemas.tables import COLUMNS
 from storage.inbox import sha256_of
+from storage.publish import rows_to_arrow
 from tests.conftest import case_inputs, golden_cases, load_gold
 from tests.runs import run_args, selfeval
 from tests.test_golden import case_misses
@@ -30,6 +34,18 @@ def fill_with_cases(inbox: Path) -> dict[Path, set[str]]:
     return shas
 
 
+def every_version(warehouse: Path) -> list[pd.DataFrame]:
+    """forms, indicators and flags of every form the run loaded, read from the store with the
+    published tables' types: most cases hold the seed's forms, so the last of them to be modified
+    is current and published, and the others are kept as versions it superseded."""
+    tables = []
+    with sqlite3.connect(warehouse / "selfeval.sqlite") as db:
+        for table in ("forms", "indicators", "flags"):
+            columns = ", ".join('"' + c + '"' for c in COLUMNS[table])
+            tables.append(rows_to_arrow(table, db.execute(f"select {columns} from {table}").fetchall()).to_pandas())
+    return tables
+
+
 def test_every_golden_case_through_the_command_line(tmp_path: Path, api_url: str) -> None:
     shas = fill_with_cases(tmp_path / "inbox")
     run = selfeval(*run_args(tmp_path), env={"PREFECT_API_URL": api_url})
@@ -37,8 +53,11 @@ def test_every_golden_case_through_the_command_line(tmp_path: Path, api_url: str
     assert run.returncode == 0, output
 
     warehouse = tmp_path / "warehouse"
-    files, forms, indicators, flags = (pd.read_parquet(warehouse / t) for t in ("files", "forms", "indicators",
-                                                                                 "flags"))
+    files = pd.read_parquet(warehouse / "files")
+    forms, indicators, flags = every_version(warehouse)
+    published = pd.read_parquet(warehouse / "forms").sort_values("form_id").reset_index(drop=True)
+    current = forms[forms["form_id"].isin(published["form_id"])].sort_values("form_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(published, current, check_exact=True)
     inputs = sum(len(s) for s in shas.values())
     assert (files["status"] == "loaded").sum() + (files["status"] == "duplicate").sum() == inputs, \
         files.loc[files["status"] == "rejected", ["file_name", "reason"]].to_string()

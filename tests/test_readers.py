@@ -139,7 +139,8 @@ def test_a_bad_figure_in_a_sheet_is_flagged_with_its_exact_cell(tmp_path: Path) 
     segment = rows_to_segments(read_grid(path).rows, family)[0]
     flags = form_to_flags(segment_to_form(segment, family, form_id="f", source_file="one.xlsx", source_sha256="0"))
     unparsed = [f for f in flags if f.check == "unparsed_value"]
-    assert unparsed and "sheet 表1 cell I6" in unparsed[0].message
+    assert unparsed and "sheet 表1 cell I6" in unparsed[0].message_en and "「表1」I6 单元格" in unparsed[0].message
+    assert (unparsed[0].sheet, unparsed[0].cell, unparsed[0].line) == ("表1", "I6", 6)
 
 
 def test_several_forms_on_one_sheet_keep_their_rows_apart() -> None:
