@@ -8,13 +8,11 @@ Whatever no field takes is kept as `Form.unplaced`, for a reviewer.
 from __future__ import annotations
 
 from extractors.cells import Row
-from extractors.family import Family
-from extractors.indicators import MAX_SHIFT, IndicatorBuilder, header_to_columns, place_row
+from extractors.family import FIGURE, Family
+from extractors.indicators import MAX_SHIFT, IndicatorBuilder, header_to_columns, place_facts, row_facts
 from extractors.numbers import (
     Printed,
     ValueParseError,
-    is_figure,
-    is_number,
     parse_number,
     parse_percent,
     try_number,
@@ -29,6 +27,19 @@ SOURCES = {"funds_total": "budget", "appropriation": "appropriation", "carryover
 AMOUNT_COLUMNS = ("initial", "full_year", "executed")
 FUNDS_FIGURES = {"weight": "funds_weight", "rate": "execution_rate", "score": "funds_score"}
 MIN_CONFIDENCE = 0.8  # a recognised cell below this is shown to a reviewer
+
+
+def _row_label(row: Row, family: Family) -> str | None:
+    """The row label (项目名称, 总分, …) its first or second filled cell is, if any."""
+    tried = 0
+    for text in row.cells:
+        if text:
+            if label := family.match(text, "labels"):
+                return label
+            tried += 1
+            if tried == 2:
+                break
+    return None
 
 
 def _labels(filled: list[tuple[int, str]], family: Family, group: str) -> list[tuple[int, str]]:
@@ -94,9 +105,11 @@ class FormBuilder:
         fit two places. No value may stand on or left of the row's own label.
         """
         cells = row.cells
-        numeric = [bool(c) and is_figure(c) for c in cells]
+        bits_of = self.family.cell_bits
+        numeric = [bool(c) and bool(bits_of(c) & FIGURE) for c in cells]
         n = len(numeric)
-        label_col = next((c for c, t in row.filled() if self.family.match(t, "labels") == label), -1)
+        match = self.family.match
+        label_col = next((c for c, t in enumerate(cells) if t and match(t, "labels") == label), -1)
         moved = None if self.funds_label_col is None else label_col - self.funds_label_col
 
         def fit(s: int) -> float:
@@ -197,11 +210,7 @@ class FormBuilder:
     # -- the walk -----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
         family = self.family
-        filled = row.filled()
-        label = None
-        for _, text in filled[:2]:
-            if label := family.match(text, "labels"):
-                break
+        label = _row_label(row, family)
         if label == "total":
             self.total_row(row)
             return
@@ -210,6 +219,7 @@ class FormBuilder:
         if self.section == "indicators":
             self.indicator_row(row)
             return
+        filled = row.filled()
         if label in HEAD_FIELDS:
             self.head_row(row, [(c, n) for c, n in _labels(filled, family, "labels") if n in HEAD_FIELDS])
         elif label in SOURCES and self.funds_cols:
@@ -229,7 +239,8 @@ class FormBuilder:
                 self.unplaced(row, text, col)
 
     def indicator_row(self, row: Row) -> None:
-        if not any(is_number(c) for c in row.cells):  # the header again, on a continued page?
+        facts = row_facts(row, self.family)
+        if not facts.has_number():  # the header again, on a continued page?
             repeated = header_to_columns(row, self.family)
             if repeated is not None:
                 self.indicator_cols = repeated
@@ -237,7 +248,7 @@ class FormBuilder:
         cols = self.indicator_cols
         if cols is None:
             return
-        placed = place_row(row, cols, self.family, max_shift=self.max_shift)
+        placed = place_facts(facts, cols, packed=row.packed, max_shift=self.max_shift)
         if not self.indicators.add(row, placed):
             for col, text in row.filled():
                 self.unplaced(row, text, col)
