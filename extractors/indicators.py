@@ -78,7 +78,7 @@ class _Facts:
 FIT_COLUMNS = ("level1", "level2", "level3", "weight", "score", "note")
 
 
-def _spots(cols: dict[str, int]) -> tuple[int, ...]:
+def column_spots(cols: dict[str, int]) -> tuple[int, ...]:
     """The columns a fit reads (-1 for one the header lacks), then the table's first and last."""
     return (*[cols.get(k, -1) for k in FIT_COLUMNS], min(cols.values()), max(cols.values()))
 
@@ -86,7 +86,7 @@ def _spots(cols: dict[str, int]) -> tuple[int, ...]:
 def _fit(facts: _Facts, spots: tuple[int, ...], shift: int) -> float:
     """How well the row reads when shifted by `shift` columns; higher is better."""
     cells, bits, n = facts.cells, facts.bits, len(facts.cells)
-    l1, l2, l3, weight, score, note, first, last = [s + shift if s >= 0 else -1 for s in spots]
+    l1, l2, l3, weight, score, note, first, last = [s + shift if s >= 0 else -1 for s in spots] if shift else spots
     points = 0.0
     if spots[3] >= 0:
         if 0 <= weight < n and cells[weight]:
@@ -114,8 +114,12 @@ def _fit(facts: _Facts, spots: tuple[int, ...], shift: int) -> float:
 
 def _perfect(facts: _Facts, cols: dict[str, int]) -> float:
     """The fit of a row that stands exactly under the header: no shift can do better."""
-    n = len(facts.cells)
-    present = sum(1 for name in ("level1", "level2") if name in cols and 0 <= cols[name] < n and facts.cells[cols[name]])
+    cells, n = facts.cells, len(facts.cells)
+    present = 0
+    for name in ("level1", "level2"):
+        col = cols.get(name, -1)
+        if 0 <= col < n and cells[col]:
+            present += 1
     return 3.0 * ("weight" in cols) + 3.0 * ("score" in cols) + present
 
 
@@ -133,9 +137,11 @@ def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int 
     return place_facts(row_facts(row, family), cols, packed=row.packed, max_shift=max_shift)
 
 
-def place_facts(facts: _Facts, cols: dict[str, int], *, packed: bool = False, max_shift: int = MAX_SHIFT) -> Placed:
-    """A row's cells, known by their facts, under the columns they belong to."""
-    spots = _spots(cols)
+def place_facts(facts: _Facts, cols: dict[str, int], *, packed: bool = False, max_shift: int = MAX_SHIFT,
+                spots: tuple[int, ...] | None = None) -> Placed:
+    """A row's cells, known by their facts, under the columns they belong to (`spots`: the
+    header's `column_spots`, when the caller keeps them)."""
+    spots = spots or column_spots(cols)
     best, fit = 0, _fit(facts, spots, 0)
     perfect = _perfect(facts, cols)
     if fit < perfect:  # most rows fit where they stand: try shifts only if not
@@ -146,6 +152,8 @@ def place_facts(facts: _Facts, cols: dict[str, int], *, packed: bool = False, ma
     if packed and fit + 0.01 * abs(best) < perfect and (read := _read_compact(facts, cols)) is not None:
         return read
     cells, n = facts.cells, len(facts.cells)
+    if best == 0 and 0 <= spots[-2] and spots[-1] < n:
+        return Placed({name: cells[col] for name, col in cols.items()}, best, fit)
     return Placed({name: (cells[col + best] if 0 <= col + best < n else "") for name, col in cols.items()}, best, fit)
 
 

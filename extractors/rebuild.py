@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from extractors.cells import Row
 from extractors.family import FIGURE, Family
-from extractors.indicators import MAX_SHIFT, IndicatorBuilder, header_to_columns, place_facts, row_facts
+from extractors.indicators import (
+    MAX_SHIFT,
+    IndicatorBuilder,
+    column_spots,
+    header_to_columns,
+    place_facts,
+    row_facts,
+)
 from extractors.numbers import (
     Printed,
     ValueParseError,
@@ -58,6 +65,8 @@ class FormBuilder:
         self.funds_label_col: int | None = None
         self.goal_cols: dict[str, int] = {}
         self.indicator_cols: dict[str, int] | None = None
+        self.spots: tuple[int, ...] = ()  # the `column_spots` of `spots_of`, the indicator columns last used
+        self.spots_of: dict[str, int] | None = None
         self.goal: dict[str, list[str]] = {"planned": [], "achieved": []}
         self.indicators = IndicatorBuilder(family)
         self.factor = 1.0
@@ -248,7 +257,9 @@ class FormBuilder:
         cols = self.indicator_cols
         if cols is None:
             return
-        placed = place_facts(facts, cols, packed=row.packed, max_shift=self.max_shift)
+        if self.spots_of is not cols:
+            self.spots, self.spots_of = column_spots(cols), cols
+        placed = place_facts(facts, cols, packed=row.packed, max_shift=self.max_shift, spots=self.spots)
         if not self.indicators.add(row, placed):
             for col, text in row.filled():
                 self.unplaced(row, text, col)
