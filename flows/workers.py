@@ -69,11 +69,12 @@ def _gate_ocr(gate: Any) -> None:
 def _warm_up(settings: Settings) -> None:
     """What every first file would pay (the family, the table schemas), paid before any file's
     clock starts."""
+    from extractors import inputs
     from extractors.extract import catalog_for
     from schemas import tables
 
     catalog_for(settings.family)
-    assert tables.SCHEMAS
+    assert tables.SCHEMAS and inputs.READERS
 
 
 def _began(number: int) -> None:
