@@ -238,13 +238,9 @@ class Catalog:
         if self.forced is not None or len(self.families) == 1:
             return self.primary
         hits = [0] * len(self.families)
-        known = self._owners
-        for text in set().union(*(row.cells for row in rows)):
-            found = known.get(text)
-            if found == ():  # most cells: a value seen before, no family's label
-                continue
+        for text in {text for row in rows for text in row.cells}:
             if text and len(text) <= MAX_LABEL_LENGTH and not text[0].isdigit():
-                for i in found or self.owners(text):
+                for i in self._owners.get(text) or self.owners(text):
                     hits[i] += 1
         if title is not None and title.family is not None:  # a title several families print adds to each
             for i, f in enumerate(self.families):

@@ -123,10 +123,11 @@ def _perfect(facts: _Facts, cols: dict[str, int]) -> float:
     return 3.0 * ("weight" in cols) + 3.0 * ("score" in cols) + present
 
 
-def row_facts(row: Row, family: Family) -> _Facts:
-    """The facts of an indicator row's cells; the 绩效指标 label of the block is no indicator's."""
+def row_facts(row: Row, family: Family, *, labelled: bool = True) -> _Facts:
+    """The facts of an indicator row's cells; the 绩效指标 label of the block is no indicator's
+    (`labelled=False`: the caller knows neither of the row's first two filled cells is a label)."""
     cells = row.cells
-    if any(text and family.match(text, "labels") == "indicator_section" for text in cells[:2]):
+    if labelled and any(text and family.match(text, "labels") == "indicator_section" for text in cells[:2]):
         cells = ["" if i < 2 and text and family.match(text, "labels") == "indicator_section" else text
                  for i, text in enumerate(cells)]
     return _Facts.of(cells, family)

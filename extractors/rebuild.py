@@ -34,6 +34,8 @@ SOURCES = {"funds_total": "budget", "appropriation": "appropriation", "carryover
 AMOUNT_COLUMNS = ("initial", "full_year", "executed")
 FUNDS_FIGURES = {"weight": "funds_weight", "rate": "execution_rate", "score": "funds_score"}
 MIN_CONFIDENCE = 0.8  # a recognised cell below this is shown to a reviewer
+FUNDS_FIELDS_OF = {label: {name: FUNDS_FIGURES.get(name, f"{prefix}_{name}") for name in (*AMOUNT_COLUMNS, *FUNDS_FIGURES)}
+                   for label, prefix in SOURCES.items()}  # a funds row's column -> the form's field
 
 
 def _row_label(row: Row, family: Family) -> str | None:
@@ -126,14 +128,25 @@ class FormBuilder:
             return (found - sum(1 for c in columns if c + s <= label_col) + (0.5 if s == moved else 0.0)
                     - 0.01 * abs(s))
 
-        # Where every figure of the row already stands under a column, there is nothing to search.
-        stands = (moved in (0, None) and label_col < min(columns, default=0)
-                  and sum(1 for c in columns if c < n and numeric[c]) == sum(numeric)
-                  and all(c >= n or numeric[c] or not cells[c] for c in columns))
-        shift = 0 if stands else max(range(-self.max_shift, self.max_shift + 1), key=fit)
+        shift = 0 if self._stands(cells, numeric, columns, label_col, moved) else \
+            max(range(-self.max_shift, self.max_shift + 1), key=fit)
         if self.funds_label_col is None:
             self.funds_label_col = label_col - shift
         return shift
+
+    @staticmethod
+    def _stands(cells: list[str], numeric: list[bool], columns: list[int], label_col: int, moved: int | None) -> bool:
+        """Whether every figure of the row already stands under a column (nothing to search)."""
+        if moved not in (0, None) or label_col >= min(columns, default=0):
+            return False
+        n, under = len(cells), 0
+        for c in columns:
+            if c < n:
+                if numeric[c]:
+                    under += 1
+                elif cells[c]:
+                    return False
+        return under == sum(numeric)
 
     def funds_texts(self, row: Row, label: str) -> dict[str, tuple[str, int]]:
         """The row's printed figure under each funds column, and its column in the row."""
@@ -155,9 +168,9 @@ class FormBuilder:
 
     def funds_row(self, row: Row, label: str) -> None:
         """年度资金总额 and its source rows, read under the funds header's columns."""
-        prefix = SOURCES[label]
+        fields = FUNDS_FIELDS_OF[label]
         for name, (text, col) in self.funds_texts(row, label).items():
-            field = FUNDS_FIGURES.get(name, f"{prefix}_{name}")
+            field = fields[name]
             try:
                 value = parse_percent(text, field=field) if name == "rate" else parse_number(text, field=field)
             except ValueParseError:
@@ -226,7 +239,7 @@ class FormBuilder:
         if label == "ignore":
             return
         if self.section == "indicators":
-            self.indicator_row(row)
+            self.indicator_row(row, labelled=label is not None)
             return
         filled = row.filled()
         if label in HEAD_FIELDS:
@@ -247,8 +260,8 @@ class FormBuilder:
             for col, text in row.filled():
                 self.unplaced(row, text, col)
 
-    def indicator_row(self, row: Row) -> None:
-        facts = row_facts(row, self.family)
+    def indicator_row(self, row: Row, *, labelled: bool = True) -> None:
+        facts = row_facts(row, self.family, labelled=labelled)
         if not facts.has_number():  # the header again, on a continued page?
             repeated = header_to_columns(row, self.family)
             if repeated is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 import regex
 
@@ -127,6 +128,7 @@ def check_missing_field(form: Form) -> Iterator[Flag]:
         yield Flag(form.form_id, "missing_field", "error", "the form has no 绩效指标 rows", "indicators")
 
 
+@lru_cache(maxsize=4096)  # targets and actuals repeat (≥95%, 100%, =0次)
 def quantity(text: str) -> tuple[str, float, str] | None:
     """`>=12次` -> ('>=', 12.0, '次'); None for text that is no plain quantity."""
     match = QUANTITY.match("".join(unicodedata.normalize("NFKC", text).split()))
