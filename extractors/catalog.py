@@ -39,6 +39,7 @@ TITLE_WEIGHT = 3  # a title only one family prints counts as this many of its la
 DOCUMENT_MAX_EXTRA = 4
 NEAREST_FLOOR = 40.0  # below this a line is not named as the nearest thing to a title
 MEMO_LIMIT = 100_000
+_UNSEEN = object()
 
 
 class DocumentKind(BaseModel):
@@ -157,7 +158,7 @@ class Catalog:
         text = row.text()
         if not text or len(text) > 4 * self.title_line_max or not TITLE_MARKS.search(text):
             return None
-        filled = [t for _, t in row.filled()]
+        filled = [t for t in row.cells if t]
         if sum(1 for cell in filled if len(cell) > 2) > 2 + len(self.title_extras):  # a header or body row
             return None
         if len(filled) > 2 and self.title_extras:
@@ -171,8 +172,9 @@ class Catalog:
     def match(self, text: str, group: str) -> str | None:
         """The label of `group` any family takes the cell for: an exact alias first, then fuzzily."""
         memo_key = (group, text)
-        if memo_key in self._labels:
-            return self._labels[memo_key]
+        known = self._labels.get(memo_key, _UNSEEN)
+        if known is not _UNSEEN:
+            return known  # type: ignore[return-value]
         found = next((name for f in self.families if (name := f.groups[group].get(f.key(text)))), None) \
             if len(text) <= MAX_LABEL_LENGTH else None
         if found is None:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rapidfuzz import fuzz, process
 
 from extractors.exceptions import SettingsError
+from extractors.numbers import is_figure, is_number
 from extractors.text import label_key, strip_pinyin
 
 FAMILIES_DIR = Path(__file__).parent / "families"
@@ -26,6 +27,8 @@ AUTO = "auto"  # the family setting that lets each form's title and labels choos
 
 MEMO_LIMIT = 200_000  # remembered cell texts per family before the memory starts over
 LEVEL1, LEVEL2 = 1, 2
+NUMBER, FIGURE = 4, 8  # a cell that reads as a number; as a number or a percentage
+_UNSEEN = object()
 MAX_LABEL_LENGTH = 24  # no label is longer; longer cells are values and are never looked up
 LABEL_GROUPS = ("labels", "goal_columns", "funds_columns", "indicator_columns")
 OPTIONAL_LABELS = ("ignore",)  # rows a family reads and does not keep (项目负责人及电话, …)
@@ -131,6 +134,7 @@ class Family:
         self.alias_keys = {key: (group, name) for group, table in self.groups.items() for key, name in table.items()}
         self._memo: dict[tuple[str, str], str | None] = {}
         self._kinds: dict[str, int] = {}
+        self._bits: dict[str, int] = {}
         self._printed: dict[tuple[str, str], str] = {}
 
     def key(self, text: str) -> str:
@@ -142,8 +146,9 @@ class Family:
     def match(self, text: str, group: str) -> str | None:
         """The name of the label in `group` that `text` is, or None."""
         memo_key = (group, text)
-        if memo_key in self._memo:
-            return self._memo[memo_key]
+        known = self._memo.get(memo_key, _UNSEEN)
+        if known is not _UNSEEN:
+            return known  # type: ignore[return-value]
         if len(text) > MAX_LABEL_LENGTH and (len(text) > 4 * MAX_LABEL_LENGTH
                                              or len(strip_pinyin(text)) > MAX_LABEL_LENGTH):
             return None
@@ -167,6 +172,20 @@ class Family:
                 self._kinds.clear()
             self._kinds[text] = kind
         return kind
+
+    def cell_bits(self, text: str) -> int:
+        """What a non-blank cell is: NUMBER and FIGURE for a number, FIGURE for a percentage, and
+        the `taxonomy_kind` of any other cell; worked out once per distinct text."""
+        bits = self._bits.get(text)
+        if bits is None:
+            if is_number(text):
+                bits = NUMBER | FIGURE
+            else:
+                bits = (FIGURE if is_figure(text) else 0) | self.taxonomy_kind(text)
+            if len(self._bits) >= MEMO_LIMIT:
+                self._bits.clear()
+            self._bits[text] = bits
+        return bits
 
     def taxonomy_text(self, text: str, group: str) -> str:
         """A 一级/二级指标 cell as the form prints the name (its own characters, no pinyin, no

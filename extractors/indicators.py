@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from extractors.cells import Row
-from extractors.family import LEVEL1, LEVEL2, Family
+from extractors.family import LEVEL1, LEVEL2, NUMBER, Family
 from extractors.numbers import NOT_APPLICABLE, ValueParseError, is_number, parse_number
 from extractors.packed import Cell, indicator_rows
 from extractors.text import label_key
@@ -63,82 +63,99 @@ class _Facts:
     """What each cell of a row is, worked out once and then read by every shift tried."""
 
     cells: list[str]
-    number: list[bool]
-    level1: list[bool]
-    level2: list[bool]
+    bits: list[int]  # `Family.cell_bits` of each cell (0 for a blank one)
     filled_before: list[int]  # filled_before[i]: filled cells left of column i
 
     @classmethod
     def of(cls, cells: list[str], family: Family) -> _Facts:
-        number = [bool(c) and is_number(c) for c in cells]
-        kinds = [family.taxonomy_kind(c) if c and not n else 0 for c, n in zip(cells, number, strict=True)]
-        return cls(cells, number, [bool(k & LEVEL1) for k in kinds], [bool(k & LEVEL2) for k in kinds],
-                   list(accumulate((1 if c else 0 for c in cells), initial=0)))
+        bits_of = family.cell_bits
+        return cls(cells, [bits_of(c) if c else 0 for c in cells], list(accumulate(map(bool, cells), initial=0)))
+
+    def has_number(self) -> bool:
+        return any(b & NUMBER for b in self.bits)
 
 
 FIT_COLUMNS = ("level1", "level2", "level3", "weight", "score", "note")
 
 
-def _spots(cols: dict[str, int]) -> tuple[int, ...]:
+def column_spots(cols: dict[str, int]) -> tuple[int, ...]:
     """The columns a fit reads (-1 for one the header lacks), then the table's first and last."""
     return (*[cols.get(k, -1) for k in FIT_COLUMNS], min(cols.values()), max(cols.values()))
 
 
 def _fit(facts: _Facts, spots: tuple[int, ...], shift: int) -> float:
     """How well the row reads when shifted by `shift` columns; higher is better."""
-    cells, n = facts.cells, len(facts.cells)
-    l1, l2, l3, weight, score, note, first, last = [s + shift if s >= 0 else -1 for s in spots]
-
-    def filled(i: int) -> bool:
-        return 0 <= i < n and bool(cells[i])
-
+    cells, bits, n = facts.cells, facts.bits, len(facts.cells)
+    l1, l2, l3, weight, score, note, first, last = [s + shift if s >= 0 else -1 for s in spots] if shift else spots
     points = 0.0
     if spots[3] >= 0:
-        if filled(weight):
-            points += 3.0 if facts.number[weight] else -3.0
+        if 0 <= weight < n and cells[weight]:
+            points += 3.0 if bits[weight] & NUMBER else -3.0
         else:
             points -= 1.0
-    if filled(score):
-        points += 3.0 if facts.number[score] else -3.0
+    if 0 <= score < n and cells[score]:
+        points += 3.0 if bits[score] & NUMBER else -3.0
     lo, hi = max(0, min(n, first)), max(0, min(n, last + 1))
-    points -= 3.0 * (facts.filled_before[lo] + facts.filled_before[n] - facts.filled_before[hi])
-    if filled(l1):
-        points += 1.0 if facts.level1[l1] else -1.0
-    if filled(l2):
-        points += 1.0 if facts.level2[l2] else -1.0
-    if not filled(l3):
+    before = facts.filled_before
+    points -= 3.0 * (before[lo] + before[n] - before[hi])
+    if 0 <= l1 < n and cells[l1]:
+        points += 1.0 if bits[l1] & LEVEL1 else -1.0
+    has_l2 = 0 <= l2 < n and bool(cells[l2])
+    if has_l2:
+        points += 1.0 if bits[l2] & LEVEL2 else -1.0
+    if not (0 <= l3 < n and cells[l3]):
         points -= 1.0
-    elif not filled(l2) and facts.level2[l3]:
+    elif not has_l2 and bits[l3] & LEVEL2:
         points -= 1.0  # a 二级指标 name standing in the 三级 column: the row slid right
-    if filled(note) and facts.number[note]:
+    if 0 <= note < n and cells[note] and bits[note] & NUMBER:
         points -= 2.0
     return points - 0.01 * abs(shift)
 
 
 def _perfect(facts: _Facts, cols: dict[str, int]) -> float:
     """The fit of a row that stands exactly under the header: no shift can do better."""
-    n = len(facts.cells)
-    present = sum(1 for name in ("level1", "level2") if name in cols and 0 <= cols[name] < n and facts.cells[cols[name]])
+    cells, n = facts.cells, len(facts.cells)
+    present = 0
+    for name in ("level1", "level2"):
+        col = cols.get(name, -1)
+        if 0 <= col < n and cells[col]:
+            present += 1
     return 3.0 * ("weight" in cols) + 3.0 * ("score" in cols) + present
+
+
+def row_facts(row: Row, family: Family, *, labelled: bool = True) -> _Facts:
+    """The facts of an indicator row's cells; the 绩效指标 label of the block is no indicator's
+    (`labelled=False`: the caller knows neither of the row's first two filled cells is a label)."""
+    cells = row.cells
+    if labelled and any(text and family.match(text, "labels") == "indicator_section" for text in cells[:2]):
+        cells = ["" if i < 2 and text and family.match(text, "labels") == "indicator_section" else text
+                 for i, text in enumerate(cells)]
+    return _Facts.of(cells, family)
 
 
 def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int = MAX_SHIFT) -> Placed:
     """The row's cells under the columns they belong to."""
-    cells = list(row.cells)
-    for i, text in enumerate(cells[:2]):  # the 绩效指标 label of the block is no indicator's
-        if text and family.match(text, "labels") == "indicator_section":
-            cells[i] = ""
-    facts = _Facts.of(cells, family)
-    spots = _spots(cols)
-    fits = {0: _fit(facts, spots, 0)}
-    if fits[0] < _perfect(facts, cols):  # most rows fit where they stand: try shifts only if not
+    return place_facts(row_facts(row, family), cols, packed=row.packed, max_shift=max_shift)
+
+
+def place_facts(facts: _Facts, cols: dict[str, int], *, packed: bool = False, max_shift: int = MAX_SHIFT,
+                spots: tuple[int, ...] | None = None) -> Placed:
+    """A row's cells, known by their facts, under the columns they belong to (`spots`: the
+    header's `column_spots`, when the caller keeps them)."""
+    spots = spots or column_spots(cols)
+    best, fit = 0, _fit(facts, spots, 0)
+    perfect = _perfect(facts, cols)
+    if fit < perfect:  # most rows fit where they stand: try shifts only if not
+        fits = {0: fit}
         fits.update((s, _fit(facts, spots, s)) for s in range(-max_shift, max_shift + 1) if s)
-    best = max(fits, key=lambda s: (fits[s], -abs(s), s))
-    if row.packed and fits[best] + 0.01 * abs(best) < _perfect(facts, cols) and \
-            (read := _read_compact(facts, cols)) is not None:
+        best = max(fits, key=lambda s: (fits[s], -abs(s), s))
+        fit = fits[best]
+    if packed and fit + 0.01 * abs(best) < perfect and (read := _read_compact(facts, cols)) is not None:
         return read
-    placed = {name: (cells[col + best] if 0 <= col + best < len(cells) else "") for name, col in cols.items()}
-    return Placed(placed, best, fits[best])
+    cells, n = facts.cells, len(facts.cells)
+    if best == 0 and 0 <= spots[-2] and spots[-1] < n:
+        return Placed({name: cells[col] for name, col in cols.items()}, best, fit)
+    return Placed({name: (cells[col + best] if 0 <= col + best < n else "") for name, col in cols.items()}, best, fit)
 
 
 def _read_compact(facts: _Facts, cols: dict[str, int]) -> Placed | None:
@@ -147,8 +164,9 @@ def _read_compact(facts: _Facts, cols: dict[str, int]) -> Placed | None:
     filled = [i for i, c in enumerate(facts.cells) if c]
     if not filled or len(filled) >= len(cols):
         return None
-    cells = [Cell(facts.cells[i], facts.number[i] or facts.cells[i] in NOT_APPLICABLE, facts.level1[i],
-                  facts.level2[i]) for i in filled]
+    bits = facts.bits
+    cells = [Cell(facts.cells[i], bool(bits[i] & NUMBER) or facts.cells[i] in NOT_APPLICABLE, bool(bits[i] & LEVEL1),
+                  bool(bits[i] & LEVEL2)) for i in filled]
     rows = indicator_rows(cells, tuple(sorted(cols, key=lambda name: cols[name])))
     if len(rows) != 1:
         return None
@@ -179,11 +197,11 @@ class IndicatorBuilder:
             if not level1 and parents and self.name1 not in parents and len(parents) == 1:
                 self.name1 = self.level1 = parents[0]
 
-    def _number(self, text: str, field: str, where: str):
+    def _number(self, text: str, field: str, row: Row):
         try:
             return parse_number(text, field=field)
         except ValueParseError:
-            self.unparsed.append((field, text, where))
+            self.unparsed.append((field, text, row.where()))
             return None
 
     def target(self, cells: dict[str, str]) -> str:
@@ -210,8 +228,8 @@ class IndicatorBuilder:
         if not (get("target") or get("actual") or weight_text or score_text or level1 or level2):
             return False  # a lone text after the table (a footer, a note) is no indicator
         self._levels(level1, level2)
-        weight = self._number(weight_text, "weight", row.where())
-        score = self._number(score_text, "score", row.where())
+        weight = self._number(weight_text, "weight", row)
+        score = self._number(score_text, "score", row)
         self.indicators.append(Indicator(
             seq=len(self.indicators) + 1, level1=self.level1, level2=self.level2, level3=level3,
             target=self.target(c), actual=get("actual", ""),

@@ -8,13 +8,19 @@ Whatever no field takes is kept as `Form.unplaced`, for a reviewer.
 from __future__ import annotations
 
 from extractors.cells import Row
-from extractors.family import Family
-from extractors.indicators import MAX_SHIFT, IndicatorBuilder, Placed, header_to_columns, place_row
+from extractors.family import FIGURE, Family
+from extractors.indicators import (
+    MAX_SHIFT,
+    IndicatorBuilder,
+    Placed,
+    column_spots,
+    header_to_columns,
+    place_facts,
+    row_facts,
+)
 from extractors.numbers import (
     Printed,
     ValueParseError,
-    is_figure,
-    is_number,
     parse_number,
     parse_percent,
     try_number,
@@ -29,6 +35,21 @@ SOURCES = {"funds_total": "budget", "appropriation": "appropriation", "carryover
 AMOUNT_COLUMNS = ("initial", "full_year", "executed")
 FUNDS_FIGURES = {"weight": "funds_weight", "rate": "execution_rate", "score": "funds_score"}
 MIN_CONFIDENCE = 0.8  # a recognised cell below this is shown to a reviewer
+FUNDS_FIELDS_OF = {label: {name: FUNDS_FIGURES.get(name, f"{prefix}_{name}") for name in (*AMOUNT_COLUMNS, *FUNDS_FIGURES)}
+                   for label, prefix in SOURCES.items()}  # a funds row's column -> the form's field
+
+
+def _row_label(row: Row, family: Family) -> str | None:
+    """The row label (项目名称, 总分, …) its first or second filled cell is, if any."""
+    tried = 0
+    for text in row.cells:
+        if text:
+            if label := family.match(text, "labels"):
+                return label
+            tried += 1
+            if tried == 2:
+                break
+    return None
 
 
 def _labels(filled: list[tuple[int, str]], family: Family, group: str) -> list[tuple[int, str]]:
@@ -47,6 +68,8 @@ class FormBuilder:
         self.funds_label_col: int | None = None
         self.goal_cols: dict[str, int] = {}
         self.indicator_cols: dict[str, int] | None = None
+        self.spots: tuple[int, ...] = ()  # the `column_spots` of `spots_of`, the indicator columns last used
+        self.spots_of: dict[str, int] | None = None
         self.goal: dict[str, list[str]] = {"planned": [], "achieved": []}
         self.indicators = IndicatorBuilder(family)
         self.factor = 1.0
@@ -97,9 +120,11 @@ class FormBuilder:
         fit two places. No value may stand on or left of the row's own label.
         """
         cells = row.cells
-        numeric = [bool(c) and is_figure(c) for c in cells]
+        bits_of = self.family.cell_bits
+        numeric = [bool(c) and bool(bits_of(c) & FIGURE) for c in cells]
         n = len(numeric)
-        label_col = next((c for c, t in row.filled() if self.family.match(t, "labels") == label), -1)
+        match = self.family.match
+        label_col = next((c for c, t in enumerate(cells) if t and match(t, "labels") == label), -1)
         moved = None if self.funds_label_col is None else label_col - self.funds_label_col
 
         def fit(s: int) -> float:
@@ -107,14 +132,25 @@ class FormBuilder:
             return (found - sum(1 for c in columns if c + s <= label_col) + (0.5 if s == moved else 0.0)
                     - 0.01 * abs(s))
 
-        # Where every figure of the row already stands under a column, there is nothing to search.
-        stands = (moved in (0, None) and label_col < min(columns, default=0)
-                  and sum(1 for c in columns if c < n and numeric[c]) == sum(numeric)
-                  and all(c >= n or numeric[c] or not cells[c] for c in columns))
-        shift = 0 if stands else max(range(-self.max_shift, self.max_shift + 1), key=fit)
+        shift = 0 if self._stands(cells, numeric, columns, label_col, moved) else \
+            max(range(-self.max_shift, self.max_shift + 1), key=fit)
         if self.funds_label_col is None:
             self.funds_label_col = label_col - shift
         return shift
+
+    @staticmethod
+    def _stands(cells: list[str], numeric: list[bool], columns: list[int], label_col: int, moved: int | None) -> bool:
+        """Whether every figure of the row already stands under a column (nothing to search)."""
+        if moved not in (0, None) or label_col >= min(columns, default=0):
+            return False
+        n, under = len(cells), 0
+        for c in columns:
+            if c < n:
+                if numeric[c]:
+                    under += 1
+                elif cells[c]:
+                    return False
+        return under == sum(numeric)
 
     def funds_texts(self, row: Row, label: str) -> dict[str, tuple[str, int]]:
         """The row's printed figure under each funds column, and its column in the row."""
@@ -136,9 +172,9 @@ class FormBuilder:
 
     def funds_row(self, row: Row, label: str) -> None:
         """年度资金总额 and its source rows, read under the funds header's columns."""
-        prefix = SOURCES[label]
+        fields = FUNDS_FIELDS_OF[label]
         for name, (text, col) in self.funds_texts(row, label).items():
-            field = FUNDS_FIGURES.get(name, f"{prefix}_{name}")
+            field = fields[name]
             self.form.sources[field] = Source(text, row.where(col))
             try:
                 value = parse_percent(text, field=field) if name == "rate" else parse_number(text, field=field)
@@ -202,19 +238,16 @@ class FormBuilder:
     # -- the walk -----------------------------------------------------------------------------
     def row(self, row: Row) -> None:
         family = self.family
-        filled = row.filled()
-        label = None
-        for _, text in filled[:2]:
-            if label := family.match(text, "labels"):
-                break
+        label = _row_label(row, family)
         if label == "total":
             self.total_row(row)
             return
         if label == "ignore":
             return
         if self.section == "indicators":
-            self.indicator_row(row)
+            self.indicator_row(row, labelled=label is not None)
             return
+        filled = row.filled()
         if label in HEAD_FIELDS:
             self.head_row(row, [(c, n) for c, n in _labels(filled, family, "labels") if n in HEAD_FIELDS])
         elif label in SOURCES and self.funds_cols:
@@ -233,8 +266,9 @@ class FormBuilder:
             for col, text in row.filled():
                 self.unplaced(row, text, col)
 
-    def indicator_row(self, row: Row) -> None:
-        if not any(is_number(c) for c in row.cells):  # the header again, on a continued page?
+    def indicator_row(self, row: Row, *, labelled: bool = True) -> None:
+        facts = row_facts(row, self.family, labelled=labelled)
+        if not facts.has_number():  # the header again, on a continued page?
             repeated = header_to_columns(row, self.family)
             if repeated is not None:
                 self.indicator_cols = repeated
@@ -242,7 +276,9 @@ class FormBuilder:
         cols = self.indicator_cols
         if cols is None:
             return
-        placed = place_row(row, cols, self.family, max_shift=self.max_shift)
+        if self.spots_of is not cols:
+            self.spots, self.spots_of = column_spots(cols), cols
+        placed = place_facts(facts, cols, packed=row.packed, max_shift=self.max_shift, spots=self.spots)
         before = len(self.indicators.indicators)
         if not self.indicators.add(row, placed):
             for col, text in row.filled():

@@ -76,17 +76,18 @@ def is_title_row(row: Row, families: Family | Catalog) -> bool:
 
 def is_page_furniture(row: Row, catalog: Catalog) -> bool:
     """A page number or running line, not part of the form; a row of several numbers is never one."""
-    text = row.text()
-    if len(text) > PAGE_FURNITURE_MAX:
+    if len(row.text()) > PAGE_FURNITURE_MAX:
         return False
-    filled = row.filled()
-    return len(filled) == 1 and catalog.is_skipped_line(filled[0][1])
+    filled = [c for c in row.cells if c]
+    return len(filled) == 1 and catalog.is_skipped_line(filled[0])
 
 
 def first_label(row: Row, catalog: Catalog, group: str = "labels") -> str | None:
     """The label the row's first filled cell is, if any."""
-    text = next((c for c in row.cells if c), "")
-    return catalog.match(text, group) if text else None
+    for text in row.cells:
+        if text:
+            return catalog.match(text, group)
+    return None
 
 
 def _year_near(rows: list[Row], start: int, catalog: Catalog) -> tuple[int | None, int]:

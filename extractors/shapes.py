@@ -110,7 +110,7 @@ def _rows(lines: list[Line], catalog: Catalog) -> Iterator[Row]:
         if not text.strip():
             i += 1
         elif "\t" in text:
-            yield Row(cells=split_tabs(text), line=line.number)
+            yield Row(split_tabs(text), line.number)
             i += 1
         elif PIPE_RULE.match(text.strip()):
             i += 1
@@ -147,6 +147,6 @@ def lines_to_rows(texts: list[str], catalog: Catalog | None = None) -> list[Row]
     """One row per table row, whatever shape each block of lines has; rows keep their file line."""
     filled = [(n, t) for n, t in enumerate(texts, start=1) if t and not t.isspace()]
     if all("\t" in t for _, t in filled):  # a tab dump throughout: rows as they stand
-        return [Row(cells=split_tabs(t), line=n) for n, t in filled]
+        return [Row(split_tabs(t), n) for n, t in filled]  # (cells, line): the commonest shape, read fastest
     lines = [Line(n, t) for n, t in enumerate(texts, start=1)]
     return list(_rows(lines, catalog or load_catalog()))

@@ -29,6 +29,8 @@ def clean_cell(text: str | None) -> str:
     """A cell's printed text with layout whitespace removed: `确 保系统` -> `确保系统`."""
     if not text:
         return ""
+    if " " not in text and text.isprintable():  # no whitespace of any kind (all but " " is unprintable)
+        return text
     text = text.strip()
     if not _SPACE_RUN.search(text):
         return text

@@ -10,7 +10,9 @@ temporary server end with it.
 from __future__ import annotations
 
 import gc
+import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +25,7 @@ from storage.inbox import inbox_files, scan_inbox
 from storage.store import work_left
 
 PLAIN_EVERY_SECONDS = 2.0
+log = logging.getLogger("selfeval")
 
 
 def nothing_new(settings: Settings) -> bool:
@@ -90,11 +93,30 @@ def _stop(server: Any) -> None:
         server.stop()
 
 
+def _read_ahead(settings: Settings, pool: Any) -> None:
+    """Plan the inbox as the flow will and set the workers reading its batches while Prefect is
+    imported and the server starts. The flow plans again and commits: it is handed the batches
+    read ahead that it asks for (`LocalPool.read`); nothing is written before it runs."""
+    from flows.runs import make_batches, plan_inbox
+    from storage.store import Store
+
+    def plan() -> None:
+        try:
+            fresh = plan_inbox(settings.inbox, Store.open(settings.warehouse), settle=settings.settle_seconds).fresh
+        except Exception:  # the flow plans again, and says what is wrong
+            log.debug("no reading ahead", exc_info=True)
+            return
+        pool.read_ahead([[p.item() for p in batch] for batch in make_batches(fresh, settings.workers)])
+
+    threading.Thread(target=plan, daemon=True, name="selfeval-plan-ahead").start()
+
+
 def _run(settings: Settings, server: Any) -> None:
     if not settings.dask:
         from flows.workers import LocalPool
 
         pool = LocalPool(settings).start()  # the workers import the extractors meanwhile
+        _read_ahead(settings, pool)
     from flows import ingest
 
     if not settings.dask:

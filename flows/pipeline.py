@@ -14,19 +14,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pandera.errors import SchemaErrors
+from typing import TYPE_CHECKING
 
 from extractors.exceptions import FileRejected
 from extractors.extract import form_id_for, grid_to_extraction, grid_to_forms  # noqa: F401 (the stages' entry)
-from extractors.inputs import read_grid
 from extractors.limits import in_force
 from flows.faults import fault_point
 from flows.settings import Settings
 from schemas.checks import form_to_flags
 from schemas.model import Flag, Form
-from schemas.saved import forms_to_blob_rows
-from schemas.tables import forms_to_frames
+
+if TYPE_CHECKING:  # the readers and the table schemas (pandas, pandera) are imported where they are used:
+    from pandera.errors import SchemaErrors  # the run's own process starts its workers before it needs them
 
 log = logging.getLogger("selfeval")
 ROW_TABLES = ("forms", "indicators", "flags")
@@ -70,6 +69,8 @@ class BatchResult:
 def extract_file(path: Path, sha256: str, settings: Settings, *, name: str = "") -> tuple[list[Form], list[Flag], int]:
     """A file's forms, their flags (the file's own and each form's) and its page count; raises
     `FileRejected` for a file that holds none."""
+    from extractors.inputs import read_grid
+
     grid = read_grid(path)
     found = grid_to_extraction(grid.rows, settings.family, file=name or path.name, sha256=sha256,
                                max_shift=settings.max_shift)
@@ -129,6 +130,11 @@ def frames_to_rows(frames: dict) -> dict[str, list[list]]:
 
 def validate_batch(outcomes: list[FileOutcome], forms: list[Form], flags: list[Flag]) -> dict[str, list[list]]:
     """The batch's rows, validated together; a file whose rows break a schema is rejected alone."""
+    from pandera.errors import SchemaErrors
+
+    from schemas.saved import forms_to_blob_rows
+    from schemas.tables import forms_to_frames
+
     while True:
         try:
             return {**frames_to_rows(forms_to_frames(forms, flags)),  # and each form as extracted, for review

@@ -92,13 +92,27 @@ def wait_until_up(process: subprocess.Popen, api_url: str, *, what: str,
         time.sleep(0.1)
 
 
+# What a server that lives for one run does without (about a quarter of its start-up): automations
+# (their triggers and actions), the vacuum of old events (the events table is a kept server's to
+# tend), and registering block types, which first imports every installed Prefect collection
+# (prefect-dask, and Dask with it). A kept server (`selfeval server`, `serve`) keeps them all.
+ONE_RUN_SERVER = {
+    "PREFECT_UI_ENABLED": "0",
+    "PREFECT__SERVER_EPHEMERAL": "1",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+    "PREFECT_API_BLOCKS_REGISTER_ON_START": "false",
+    "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "false",
+}
+
+
 class TemporaryServer:
     """A Prefect API for one run, on a free port; `api_url` answers once `wait` returns."""
 
     def __init__(self, log_path: Path | None = None) -> None:
         port = _free_port()
         self.api_url = f"http://{HOST}:{port}/api"
-        env = {**_server_env(port), "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1"}
+        env = {**_server_env(port), **ONE_RUN_SERVER}
         command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
                    "--host", HOST, "--port", str(port), "--log-level", "error", "--lifespan", "on"]
         log: Any = subprocess.DEVNULL

@@ -20,7 +20,9 @@ import sys
 import threading
 import time
 import types
-from dataclasses import dataclass
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from typing import Any
@@ -76,11 +78,12 @@ def _gate_ocr(gate: Any) -> None:
 def _warm_up(settings: Settings) -> None:
     """What every first file would pay (the family, the table schemas), paid before any file's
     clock starts."""
+    from extractors import inputs
     from extractors.extract import catalog_for
     from schemas import tables
 
     catalog_for(settings.family)
-    assert tables.SCHEMAS
+    assert tables.SCHEMAS and inputs.READERS
 
 
 def _began(number: int) -> None:
@@ -219,8 +222,28 @@ class FileWorker:
         return None
 
 
+def _key(items: list[BatchItem]) -> tuple:
+    return tuple((i.name, i.sha256, i.path, i.data is None) for i in items)
+
+
+@dataclass(slots=True)
+class _Ahead:
+    """A batch read ahead: its files, its result to come, and whether a worker has begun it."""
+
+    items: list[BatchItem]
+    future: Future = field(default_factory=Future)
+    begun: bool = False
+
+
 class LocalPool:
-    """`settings.workers` worker processes shared by the run's batch tasks (threads)."""
+    """`settings.workers` worker processes shared by the run's batch tasks (threads).
+
+    Reading ahead: `read_ahead` starts the workers on batches before any task asks for them
+    (`selfeval run` does so while Prefect is imported and its server starts); a task asking for
+    the same files is handed the result (waiting for it if need be). Nothing is written by
+    reading: a result read ahead that no task asks for is dropped. Once a task asks for a batch
+    that was not read ahead, the batches not yet begun are dropped, so the two never compete.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -229,6 +252,10 @@ class LocalPool:
         self.idle: queue.Queue[FileWorker] = queue.Queue()
         for worker in self.workers:
             self.idle.put(worker)
+        self._ahead: dict[tuple, _Ahead] = {}
+        self._order: deque[tuple] = deque()
+        self._lock = threading.Lock()
+        self._asked = False
 
     def start(self) -> LocalPool:
         """Start every worker now (they import the extractors while the run gets ready)."""
@@ -237,6 +264,10 @@ class LocalPool:
         return self
 
     def close(self, *, grace: float = 1.0) -> None:
+        with self._lock:
+            self._asked = True
+            self._ahead.clear()
+            self._order.clear()
         for worker in self.workers:
             worker.ask_to_stop()
         deadline = time.monotonic() + grace
@@ -244,7 +275,50 @@ class LocalPool:
             worker.stop(deadline)
 
     def read(self, items: list[BatchItem]) -> BatchResult:
-        """A batch read by the next free worker; a file that ends its worker is rejected alone."""
+        """A batch read by the next free worker, or the one read ahead; a file that ends its
+        worker is rejected alone."""
+        with self._lock:
+            self._asked = True
+            ahead = self._ahead.pop(_key(items), None)
+            if ahead is None:  # not the batches read ahead: those not begun are dropped
+                self._ahead = {key: a for key, a in self._ahead.items() if a.begun}
+            elif not ahead.begun:  # not begun yet: this task reads it itself
+                ahead.begun, ahead = True, None
+        if ahead is not None:
+            return ahead.future.result()
+        return self._read_now(items)
+
+    def read_ahead(self, batches: list[list[BatchItem]]) -> int:
+        """Start reading these batches, in order, on every worker; returns how many were taken
+        (none once a task has asked for a batch)."""
+        with self._lock:
+            if self._asked:
+                return 0
+            for items in batches:
+                key = _key(items)
+                self._ahead[key] = _Ahead(items)
+                self._order.append(key)
+        for number in range(min(len(self.workers), len(batches))):
+            threading.Thread(target=self._read_ahead, daemon=True, name=f"selfeval-read-ahead-{number}").start()
+        return len(batches)
+
+    def _read_ahead(self) -> None:
+        while (ahead := self._next_ahead()) is not None:
+            try:
+                ahead.future.set_result(self._read_now(ahead.items))
+            except BaseException as exc:  # the task asking for it sees the error, as if it had read it
+                ahead.future.set_exception(exc)
+
+    def _next_ahead(self) -> _Ahead | None:
+        with self._lock:
+            while self._order:
+                ahead = self._ahead.get(self._order.popleft())
+                if ahead is not None and not ahead.begun:
+                    ahead.begun = True
+                    return ahead
+        return None
+
+    def _read_now(self, items: list[BatchItem]) -> BatchResult:
         worker = self.idle.get()
         try:
             return _read_with(worker, items)

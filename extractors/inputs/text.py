@@ -29,6 +29,7 @@ SAMPLE_BYTES = 65536
 GB_SAMPLE_CHARS = 4096
 MIN_GB2312_SHARE = 0.9  # GB18030 text is taken as it decodes when this share of its Chinese is GB2312
 _CONTROL = regex.compile(r"[\x00-\x08\x0e-\x1f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0e, 0x20)])
 
 
 def decode_text(data: bytes, *, file: str = "") -> str:
@@ -42,7 +43,7 @@ def decode_text(data: bytes, *, file: str = "") -> str:
     if not encoding and zeros and _utf16_zeros(sample):
         encoding = "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
     if not encoding:
-        if zeros or _control_share(sample.decode("latin-1")) > 0.01:
+        if zeros or _control_byte_share(sample) > 0.01:
             raise UnreadableFile("binary content, not a text dump", file=file)
         text = _utf8_or_gb(data)
         if text is not None:
@@ -59,6 +60,11 @@ def decode_text(data: bytes, *, file: str = "") -> str:
 
 def _control_share(text: str) -> float:
     return len(_CONTROL.findall(text)) / max(1, len(text))
+
+
+def _control_byte_share(sample: bytes) -> float:
+    """`_control_share` of the bytes read as Latin-1 (a character a byte), counted without decoding."""
+    return (len(sample) - len(sample.translate(None, _CONTROL_BYTES))) / max(1, len(sample))
 
 
 def _utf16_zeros(sample: bytes) -> bool:
