@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from schemas.tables import COLUMNS
+from storage.publish import rows_to_arrow
 from tests.conftest import FIXTURES
 
 SELFEVAL = Path(sys.executable).with_name("selfeval")
@@ -98,3 +100,15 @@ def assert_exactly_once(work: Path, inputs: dict[str, bytes]) -> None:
         assert db.execute("select count(*) from files").fetchone()[0] == len(inputs)
         stored = db.execute("select count(*), count(distinct form_id), sum(current) from forms").fetchone()
         assert stored == (FORMS_PER_SEED * len(seeds), FORMS_PER_SEED * len(seeds), FORMS_PER_SEED * current)
+
+
+def every_version(warehouse: Path) -> list[pd.DataFrame]:
+    """forms, indicators and flags of every form the run loaded, read from the store with the
+    published tables' types: most cases hold the seed's forms, so the last of them to be modified
+    is current and published, and the others are kept as versions it superseded."""
+    tables = []
+    with sqlite3.connect(warehouse / "selfeval.sqlite") as db:
+        for table in ("forms", "indicators", "flags"):
+            columns = ", ".join('"' + c + '"' for c in COLUMNS[table])
+            tables.append(rows_to_arrow(table, db.execute(f"select {columns} from {table}").fetchall()).to_pandas())
+    return tables

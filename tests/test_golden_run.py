@@ -8,17 +8,14 @@ back, batch validation, the store, publishing) may change nothing."""
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from schemas.tables import COLUMNS
 from storage.inbox import sha256_of
-from storage.publish import rows_to_arrow
 from tests.conftest import case_inputs, golden_cases, load_gold
-from tests.runs import run_args, selfeval
+from tests.runs import every_version, run_args, selfeval
 from tests.test_golden import case_misses
 
 pytestmark = pytest.mark.slow
@@ -32,18 +29,6 @@ def fill_with_cases(inbox: Path) -> dict[Path, set[str]]:
         for source in case_inputs(case):
             shas.setdefault(case, set()).add(sha256_of(Path(shutil.copy(source, inbox / case.name))))
     return shas
-
-
-def every_version(warehouse: Path) -> list[pd.DataFrame]:
-    """forms, indicators and flags of every form the run loaded, read from the store with the
-    published tables' types: most cases hold the seed's forms, so the last of them to be modified
-    is current and published, and the others are kept as versions it superseded."""
-    tables = []
-    with sqlite3.connect(warehouse / "selfeval.sqlite") as db:
-        for table in ("forms", "indicators", "flags"):
-            columns = ", ".join('"' + c + '"' for c in COLUMNS[table])
-            tables.append(rows_to_arrow(table, db.execute(f"select {columns} from {table}").fetchall()).to_pandas())
-    return tables
 
 
 def test_every_golden_case_through_the_command_line(tmp_path: Path, api_url: str) -> None:

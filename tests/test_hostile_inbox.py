@@ -16,7 +16,7 @@ from flows.runs import RunSummary, run_inbox
 from flows.settings import Settings
 from flows.workers import in_process
 from storage.moves import REASON_SUFFIX
-from tests.runs import FORMS_PER_SEED, SEED, fill_inbox, seed_variant
+from tests.runs import FORMS_PER_SEED, SEED, every_version, fill_inbox, seed_variant
 
 JUNK = "关于报送绩效自评表的通知\n请按时报送。\n".encode()  # read, but holds no form
 NO_FORM = "no 财政项目支出绩效自评表 found"
@@ -46,7 +46,8 @@ def ledger(work: Path) -> pd.DataFrame:
 def assert_good_files_loaded(work: Path, summary: RunSummary, good: tuple[str, ...] = ("good-1.txt", "good-2.txt")):
     outcomes = {o.file_name: o for o in summary.outcomes}
     assert all(outcomes[name].status == "loaded" for name in good), summary.render()
-    assert len(pd.read_parquet(work / "warehouse" / "forms")) == FORMS_PER_SEED * len(good)
+    assert len(every_version(work / "warehouse")[0]) == FORMS_PER_SEED * len(good)  # each file's forms kept
+    assert len(pd.read_parquet(work / "warehouse" / "forms")) == FORMS_PER_SEED  # one form re-issued: one current
 
 
 def reason_beside(path: Path) -> str:
@@ -226,8 +227,7 @@ def test_a_name_that_is_no_utf8_reads_as_chinese_or_shows_its_bytes(tmp_path):
     assert sorted(files.index) == sorted(["good-1.txt", "good-2.txt", "自评表.txt", "\\xff\\xfe-junk.txt",
                                           "表.txt", "\\xb1\\xed.txt"])
     assert (tmp_path / "archive" / "自评表.txt").read_bytes() == seed_variant(2)
-    assert set(pd.read_parquet(tmp_path / "warehouse" / "forms")["source_file"]) == {
-        "good-1.txt", "good-2.txt", "自评表.txt"}
+    assert set(every_version(tmp_path / "warehouse")[0]["source_file"]) == {"good-1.txt", "good-2.txt", "自评表.txt"}
     assert not any(p.is_file() for p in (tmp_path / "inbox").rglob("*"))
 
 

@@ -70,7 +70,7 @@ def test_every_hostile_input_of_the_issue_in_one_run(tmp_path):
 
     from tests.material.hostile import INBOX, seed_goals, write_inbox
     from tests.memory import TreePeak
-    from tests.runs import FORMS_PER_SEED, run_args, selfeval
+    from tests.runs import FORMS_PER_SEED, every_version, run_args, selfeval
 
     expected = write_inbox(tmp_path / "inbox", tmp_path / "outside", INBOX)
     process = selfeval(*run_args(tmp_path), env={"PREFECT_API_URL": None})
@@ -84,7 +84,7 @@ def test_every_hostile_input_of_the_issue_in_one_run(tmp_path):
         assert (files.loc[name, "status"], files.loc[name, "reason"][: len(reason)]) == (status, reason), name
     assert not files["reason"].str.contains("against )", regex=False).any()  # a line near no title names none
     assert files.loc["copy of b.txt", "reason"] == files.loc["b.txt", "reason"]
-    forms = pd.read_parquet(tmp_path / "warehouse" / "forms")
+    forms = every_version(tmp_path / "warehouse")[0]  # the good files re-issue one form: every version kept
     loaded = sorted(name for name, (status, _) in expected.items() if status == "loaded")
     assert forms.groupby("source_file").size().to_dict() == dict.fromkeys(loaded, FORMS_PER_SEED)
     goals = [f["goal_planned"] for f in forms[forms["source_file"] == "excel.csv"].to_dict("records")]
