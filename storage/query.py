@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from storage.store import PUBLISHED_TABLES
+from storage.publish import PUBLISHED
+from storage.store import PUBLISHED_TABLES, published_generation
 
 VIEWS = {
     # every open flag with the form it is about
@@ -17,15 +18,27 @@ VIEWS = {
 }
 
 
+def table_folders(warehouse: Path) -> dict[str, Path]:
+    """Each published table's folder, all of one generation: the one `<warehouse>/forms` points at.
+    A publish switches the tables' links one after another, so following each link on its own
+    could join a table of one publish with a table of the next."""
+    root = Path(warehouse)
+    generation = published_generation(root)
+    one = root / PUBLISHED / f"{generation:012d}"
+    if generation >= 0 and all((one / table).is_dir() for table in PUBLISHED_TABLES):
+        return {table: one / table for table in PUBLISHED_TABLES}
+    return {table: root / table for table in PUBLISHED_TABLES}
+
+
 def connect(warehouse: Path) -> Any:
-    """An in-memory DuckDB with a view per published table and the views above."""
+    """An in-memory DuckDB with a view per published table (all of one publish) and the views above."""
     import duckdb
 
     db = duckdb.connect()
-    for table in PUBLISHED_TABLES:
-        folder = (Path(warehouse) / table).as_posix().replace("'", "''")
-        if not (Path(warehouse) / table).exists():
+    for table, path in table_folders(warehouse).items():
+        if not path.exists():
             raise FileNotFoundError(f"no table {table} in {warehouse}: run `selfeval run` first")
+        folder = path.as_posix().replace("'", "''")
         db.execute(f"create view {table} as select * from read_parquet('{folder}/*.parquet')")
     for name, query in VIEWS.items():
         db.execute(f"create view {name} as {query}")

@@ -160,3 +160,25 @@ def test_sql_queries_the_published_tables_and_their_views(tmp_path, capsys, cli_
     assert main(["sql", "select nope from forms", "--warehouse", warehouse]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "nope" in err
+
+
+def test_sql_reads_every_table_of_one_publish_while_a_publish_switches_them(tmp_path, capsys, cli_env):
+    """A publish caught between switching `forms` and switching `flags`: sql still joins one state."""
+    from flows.runs import run_inbox
+    from flows.workers import in_process
+
+    (tmp_path / "inbox").mkdir()
+    settings = Settings.build(inbox=tmp_path / "inbox", warehouse=tmp_path / "warehouse", settle_seconds=0)
+    warehouse = tmp_path / "warehouse"
+    (tmp_path / "inbox" / "seed.txt").write_bytes(SEED.read_bytes())
+    run_inbox(settings, in_process(settings))
+    before = os.readlink(warehouse / "flags")
+    (tmp_path / "inbox" / "2023.txt").write_bytes(SEED.read_bytes().replace(b"2022", b"2023"))
+    run_inbox(settings, in_process(settings))
+    assert os.readlink(warehouse / "flags") != before
+    os.unlink(warehouse / "flags")  # as the publish leaves it between its two switches
+    os.symlink(before, warehouse / "flags")
+    assert main(["sql", "select count(*) as n from flags fl join forms f using (form_id) where f.year = 2023",
+                 "--warehouse", str(warehouse), "--format", "csv"]) == 0
+    flags = sum(len(c) for c in GOLD["expected_flags"].values())
+    assert capsys.readouterr().out.split() == ["n", str(flags)]
