@@ -27,7 +27,7 @@ from flows.pipeline import BatchResult, FileOutcome
 from flows.plan import Plan, Planned, make_batches, plan_inbox
 from flows.settings import Settings
 from review.identity import settle_forms
-from review.queries import FlaggedForm, flagged_in_run
+from review.queries import FlaggedForm, flagged_in_run, superseded_in_run
 from storage.inbox import clear_leftovers
 from storage.moves import move_file, target_in, write_reason
 from storage.names import ledger_name, path_text, readable, short_hash, shown, text_path
@@ -48,6 +48,7 @@ class RunSummary:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     flagged: list[FlaggedForm] = field(default_factory=list)  # forms of this run with open flags, errors first
+    superseded: tuple[int, int] = (0, 0)  # this run's forms a later copy supersedes; earlier forms it supersedes
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -75,6 +76,12 @@ class RunSummary:
             + f"  ({self.seconds:.1f} s)",
             f"forms: {self.forms}   indicator rows: {self.indicators}",
         ]
+        older, replaced = self.superseded
+        if older or replaced:
+            lines.append("re-issued forms: " + ", ".join(
+                ([f"{older} of these superseded by a later copy in another file"] if older else [])
+                + ([f"{replaced} earlier forms superseded by these"] if replaced else []))
+                + " (the current copy is published; every copy stays in the store)")
         flags = self.flags()
         lines.append("flags: " + (", ".join(f"{check} {n}" for check, n in sorted(flags.items())) or "none"))
         lines += [f"rejected: {shown(o.file_name)}: {o.reason}" for o in self.outcomes if o.status == "rejected"]
@@ -256,8 +263,9 @@ def run_inbox(settings: Settings, extract: Extractor, *, on_plan: Callable[[Plan
         store.release(path_text(p.path) for p in plan.all())
         with store.connect() as db:
             flagged = flagged_in_run(db, store.run_id)
+            superseded = superseded_in_run(db, store.run_id)
     summary = RunSummary(str(inbox), str(settings.warehouse), outcomes, time.perf_counter() - started, notes,
-                         flagged)
+                         flagged, superseded)
     summary.notes += [f"waiting: {shown(name)}: still being written" for name in plan.waiting]
     summary.notes += [f"left: {note}" for note in plan.left]  # in the flow run's log with the summary
     return summary

@@ -160,3 +160,17 @@ def flagged_in_run(db: sqlite3.Connection, run_id: str) -> list[FlaggedForm]:
         "where fi.run_id = ? and f.current = 1 group by f.form_id "
         "order by sum(fl.severity = 'error') > 0 desc, f.department, f.project_name", (run_id,)).fetchall()
     return [FlaggedForm(*row) for row in rows]
+
+
+_RUN_FORMS = ("select f.form_id from forms f join files fi on fi.sha256 = f.source_sha256 "
+              "and fi.status = 'loaded' where fi.run_id = ?")
+
+
+def superseded_in_run(db: sqlite3.Connection, run_id: str) -> tuple[int, int]:
+    """Of a run's forms, how many a later copy of the same form supersedes (kept in the store as
+    history), and how many forms of earlier runs the run's forms supersede."""
+    older = db.execute(f"select count(*) from forms where current = 0 and form_id in ({_RUN_FORMS})",
+                       (run_id,)).fetchone()[0]
+    replaced = db.execute(f"select count(*) from forms where current = 0 and superseded_by in ({_RUN_FORMS}) "
+                          f"and form_id not in ({_RUN_FORMS})", (run_id, run_id)).fetchone()[0]
+    return older, replaced

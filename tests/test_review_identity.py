@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.runs import run_inbox
+from flows.runs import RunSummary, run_inbox
 from flows.settings import Settings
 from flows.workers import in_process
 from review import decisions
@@ -22,12 +22,12 @@ from tests.runs import FORMS_PER_SEED, SEED
 OA = "市残联系统OA维护"
 
 
-def load(work: Path, name: str, data: bytes, age: float) -> None:
+def load(work: Path, name: str, data: bytes, age: float) -> RunSummary:
     path = work / "inbox" / name
     path.write_bytes(data)
     os.utime(path, (time.time() - age, time.time() - age))
     settings = Settings.build(inbox=work / "inbox", warehouse=work / "warehouse", settle_seconds=0)
-    run_inbox(settings, in_process(settings))
+    return run_inbox(settings, in_process(settings))
 
 
 def forms(work: Path) -> pd.DataFrame:
@@ -59,10 +59,19 @@ def test_a_corrected_project_name_is_matched_by_the_reissued_file(workdir):
 
 
 def test_an_older_copy_dropped_later_does_not_displace_the_newer(workdir):
-    load(workdir, "new.txt", SEED + b"\n", age=60)
-    load(workdir, "old.txt", SEED, age=6000)
+    assert load(workdir, "new.txt", SEED + b"\n", age=60).superseded == (0, 0)
+    summary = load(workdir, "old.txt", SEED, age=6000)
     assert set(forms(workdir)["source_file"]) == {"new.txt"}
     assert {(f, c) for f, _, _, c in stored(workdir)} == {("new.txt", 1), ("old.txt", 0)}
+    assert summary.superseded == (FORMS_PER_SEED, 0)  # the run says its forms are older copies
+    assert f"re-issued forms: {FORMS_PER_SEED} of these superseded by a later copy" in summary.render()
+
+
+def test_the_run_that_re_issues_forms_says_how_many_it_supersedes(workdir):
+    load(workdir, "first.txt", SEED, age=600)
+    summary = load(workdir, "reissued.txt", SEED + b"\n", age=60)
+    assert summary.superseded == (0, FORMS_PER_SEED)
+    assert f"{FORMS_PER_SEED} earlier forms superseded by these" in summary.render()
 
 
 def test_a_form_of_another_implementing_unit_is_another_form(workdir):
