@@ -3,8 +3,9 @@
 #   fonts-wqy-microhei: the CJK TrueType font the PDF test material embeds
 #   fonts-noto-cjk is not needed: reportlab ships the STSong-Light CID font definition
 #   chromium, chromium-driver: the review page's browser test (playwright drives this chromium; nothing is downloaded)
+#   libreoffice-writer-nogui, libreoffice-calc-nogui: .doc, .rtf, .odt and .ods files are converted by LibreOffice
 set -euo pipefail
-needed=(fonts-wqy-microhei chromium chromium-driver)
+needed=(fonts-wqy-microhei chromium chromium-driver libreoffice-writer-nogui libreoffice-calc-nogui)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

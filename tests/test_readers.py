@@ -213,7 +213,8 @@ def test_an_xls_that_is_an_xlsx_or_a_web_page_is_read_as_what_it_is(tmp_path: Pa
     ("broken.xlsx", b"PK\x03\x04 not really a zip", "not an Excel workbook"),
     ("broken.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "Excel workbook"),
     ("broken.docx", b"PK\x03\x04 not really a zip", "not a Word document"),
-    ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "save it as .docx"),
+    ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "LibreOffice could not open it as a .doc"),
+    ("random.doc", bytes(range(256)) * 4, "not a Word document"),
     ("empty.html", b"  \n", "empty file"),
 ])
 def test_bad_office_files_say_why_in_one_line(tmp_path: Path, name: str, data: bytes, reason: str) -> None:

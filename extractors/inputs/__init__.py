@@ -12,9 +12,10 @@ from typing import Protocol
 from extractors.cells import Grid
 from extractors.exceptions import UnsupportedFile, as_file_error
 from extractors.inputs import pdf, text
-from extractors.inputs.docx import read_docx_grid, refuse_doc
+from extractors.inputs.docx import read_docx_grid
 from extractors.inputs.html import read_html_grid
 from extractors.inputs.image import read_image_grid
+from extractors.inputs.office import read_office_grid
 from extractors.inputs.sheet import read_xls_grid, read_xlsx_grid
 from extractors.limits import check_file_size
 
@@ -40,7 +41,10 @@ READERS: dict[str, Reader] = {
     ".xlsm": read_xlsx_grid,
     ".xls": read_xls_grid,
     ".docx": read_docx_grid,
-    ".doc": refuse_doc,
+    ".doc": read_office_grid,  # through LibreOffice, unless it is a web page or a .docx by another name
+    ".rtf": read_office_grid,
+    ".odt": read_office_grid,
+    ".ods": read_office_grid,
 }
 
 

@@ -7,8 +7,7 @@ text reader joins a wrapped cell. Paragraphs outside tables (the title above the
 year line, notes below) become one-cell rows in their place. Rows say their table and row;
 `line` counts the document's rows (paragraphs and table rows) in reading order.
 
-Old binary Word files (.doc) are not read: they are refused with a reason that says to save
-them as .docx.
+Old binary Word files (.doc) are converted to .docx by LibreOffice first (`office.py`).
 """
 
 from __future__ import annotations
@@ -118,8 +117,3 @@ def read_docx_grid(path: Path) -> Grid:
         raise UnreadableFile(f"damaged or not a Word document ({detail})", file=path.name) from None
     return Grid(file=path.name, kind="docx", rows=body_to_rows(document.element.body))
 
-
-def refuse_doc(path: Path) -> Grid:
-    """Old binary Word files are not read."""
-    raise UnsupportedFile("an old Word .doc file: open it in Word or WPS, save it as .docx, and drop it in again",
-                          file=path.name)

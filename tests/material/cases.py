@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import opencc
 from tests.material.build import SEED_GOLD, load_gold_forms
 from tests.material.families import family_table
 from tests.material.layout import Cell, Table
-from tests.material.office import sheets_to_xlsx, tables_to_docx
+from tests.material.office import docx_to_doc, forms_to_docx, sheets_to_xlsx, tables_to_docx
 from tests.material.render import tables_to_pdf
 from tests.material.shapes import cell_lines, flattened, markdown, pipes, spaced, tabs, with_pinyin
 from tests.material.web import PageStyle, tables_to_html
@@ -133,6 +134,18 @@ def hubei_docx(folder: Path, forms: list[dict]) -> Path:
     return tables_to_docx([family_table(f) for f in forms], folder / "zipingbiao.docx")
 
 
+def hubei_doc(folder: Path, forms: list[dict]) -> Path:
+    """The attachment as many offices still send it: Word 97–2003, saved from the .docx."""
+    with tempfile.TemporaryDirectory() as work:
+        return docx_to_doc(tables_to_docx([family_table(f) for f in forms], Path(work) / "zipingbiao.docx"),
+                           folder / "zipingbiao.doc")
+
+
+def seed_doc(folder: Path, forms: list[dict]) -> Path:
+    with tempfile.TemporaryDirectory() as work:
+        return docx_to_doc(forms_to_docx(forms, Path(work) / "seed.docx"), folder / "seed.doc")
+
+
 def county_flattened(folder: Path, forms: list[dict]) -> Path:
     """A county's forms from a document-sharing site: metadata, a form a line (one on two lines,
     its funds figures run together), page chrome between."""
@@ -156,6 +169,8 @@ CASES: dict[str, tuple[str, Writer]] = {  # case folder: (whose gold, writer)
     "yunnan-cell-lines": ("yunnan", yunnan_cell_lines),
     "hubei-xlsx": ("hubei", hubei_xlsx),
     "hubei-docx": ("hubei", hubei_docx),
+    "hubei-doc": ("hubei", hubei_doc),
+    "seed-doc": ("seed", seed_doc),
     "county-flattened": ("county", county_flattened),
 }
 

@@ -132,3 +132,26 @@ def tables_to_docx(tables: Sequence[Table], path: str | Path) -> Path:
 def forms_to_docx(forms: Sequence[Mapping[str, Any]], path: str | Path, *, labels: Labels = NATIONAL) -> Path:
     """Write gold forms to one Word document."""
     return tables_to_docx([form_to_table(form, labels) for form in forms], path)
+
+
+def docx_to_doc(docx: Path, doc: Path) -> Path:
+    """A Word 97–2003 copy of a .docx, written by LibreOffice (as offices still send them)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from docx import Document
+
+    exe = shutil.which("soffice")
+    if exe is None:
+        raise RuntimeError("LibreOffice (soffice) is needed to write .doc files: scripts/system-packages.sh")
+    with tempfile.TemporaryDirectory(prefix="selfeval-doc-") as folder:
+        document = Document(str(docx))
+        document.add_paragraph("")  # Word ends a body with a paragraph, never with a table
+        docx = Path(folder) / docx.name
+        document.save(str(docx))
+        subprocess.run([exe, f"-env:UserInstallation={Path(folder, 'profile').as_uri()}", "--headless", "--norestore",
+                        "--convert-to", "doc:MS Word 97", "--outdir", folder, str(docx)],
+                       check=True, capture_output=True, timeout=120)
+        shutil.move(Path(folder) / (docx.stem + ".doc"), doc)
+    return doc
