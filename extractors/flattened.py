@@ -72,7 +72,7 @@ class _Stream:
         return out
 
     def emit(self, cells: list[str], line: int) -> None:
-        self.rows.append(Row(cells=cells, line=line))
+        self.rows.append(Row(cells=cells, line=line, packed=True))  # cells in order: the stream kept no columns
 
     def label(self, k: int, group: str = "labels") -> str | None:
         return self.catalog.exact(self.tokens[k].text, group) if k < len(self.tokens) else None

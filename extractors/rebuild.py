@@ -203,6 +203,8 @@ class FormBuilder:
             self.goal["achieved"].append(texts[1][1])
             return
         planned, achieved = self.goal_cols.get("planned"), self.goal_cols.get("achieved")
+        if (row.packed or len(row.cells) == 1) and len(texts) == 1 and planned is not None and achieved is not None:
+            self.form.goal_side_unknown = True  # a text in order or alone on its line, not in its column
         for i, (col, text) in enumerate(texts):
             if planned is not None and achieved is not None:
                 side = "achieved" if abs(col - achieved) < abs(col - planned) else "planned"

@@ -70,6 +70,7 @@ class Form:
     family: str = ""  # the form family it was rebuilt with
     rate_base: str = "full_year"  # the amount 执行率 divides by: 全年预算数, or what the form marks (A)
     scored: bool = True  # False for a copy printed without any 分值 or 得分 column
+    goal_side_unknown: bool = False  # one goal text in a copy that dropped its blank cells: its column is lost
     amounts: dict[str, float | None] = field(default_factory=dict)
     printed: dict[str, Printed] = field(default_factory=dict)
     indicators: list[Indicator] = field(default_factory=list)
