@@ -27,7 +27,7 @@ from extractors.numbers import (
 )
 from extractors.readings import read_funds_row
 from extractors.segment import Segment
-from extractors.text import join_texts, to_simplified
+from extractors.text import join_texts, project_code, to_simplified
 from schemas.model import Form, Source, Unplaced
 
 HEAD_FIELDS = ("project_name", "department", "implementing_unit")
@@ -304,6 +304,7 @@ class FormBuilder:
     def finish(self) -> Form:
         scores = {"weight", "score"}
         self.form.scored = bool(scores & set(self.funds_cols) or scores & set(self.indicator_cols or ()))
+        self.form.project_code = project_code(self.form.project_name)
         self.form.goal_planned = join_texts(self.goal["planned"])
         self.form.goal_achieved = join_texts(self.goal["achieved"])
         self.form.indicators = self.indicators.indicators

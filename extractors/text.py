@@ -21,6 +21,8 @@ _KEEP_SPACE = regex.compile(r"(?<=[A-Za-z0-9])[\s\u3000\u00a0]+(?=[A-Za-z])|(?<=
 # 年初预算数(A) keeps its letter).
 _PINYIN = regex.compile(r"(?<=\p{Han})\s*[(（]\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê]{1,7}[1-5]?\s*[)）]")
 _LATIN = regex.compile(r"[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]")
+# a 项目编码 printed before the name (四川: `51000022T000000123456-全省耕地质量监测与评价经费`)
+_PROJECT_CODE = regex.compile(r"^(?=(?:[^0-9]*[0-9]){6})([0-9A-Za-z]{10,32})\s*[-－—–_:：]\s*(?=\S)")
 KEY_CACHE_SIZE = 65536  # label, title and taxonomy texts whose key is remembered
 _TO_SIMPLIFIED = opencc.OpenCC("t2s")
 
@@ -58,3 +60,9 @@ def to_simplified(text: str) -> str:
 def join_texts(parts: list[str]) -> str:
     """Cells of one field read in order (wrapped lines, split cells) joined as one value."""
     return clean_cell(" ".join(p for p in parts if p))
+
+
+def project_code(name: str) -> str:
+    """The 项目编码 a project name begins with (`51000022T000000123456-名称` -> `51000022T000000123456`), or ""."""
+    match = _PROJECT_CODE.match(name)
+    return match[1] if match else ""

@@ -60,6 +60,7 @@ class Form:
     source_sha256: str
     year: int | None = None
     project_name: str = ""
+    project_code: str = ""  # the 项目编码 the printed name begins with, if any
     department: str = ""
     implementing_unit: str = ""
     amount_unit: str = "元"

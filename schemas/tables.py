@@ -33,7 +33,7 @@ COLUMNS: dict[str, dict[str, str]] = {
               **{f: _FLOAT for f in AMOUNT_FIELDS[3:]},
               "goal_planned": _STR, "goal_achieved": _STR, "total_score": _FLOAT, "status": _STR,
               "source_page": _INT, "source_line": _INT, "confidence": _FLOAT, "grade": _STR, "family": _STR,
-              "form_key": _STR},
+              "form_key": _STR, "project_code": _STR},
     "indicators": {"form_id": _STR, "seq": _INT, "level1": _STR, "level2": _STR, "level3": _STR,
                    "target": _STR, "actual": _STR, "weight": _FLOAT, "score": _FLOAT, "deviation_note": _STR,
                    "source_page": _INT, "source_line": _INT},
