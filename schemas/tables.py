@@ -87,6 +87,25 @@ ARROW_SCHEMAS = {table: pa_arrow.schema([(n, _ARROW[k]) for n, k in COLUMNS[tabl
 
 
 _PANDAS = {_STR: "str", _INT: "int64", _NINT: "Int64", _FLOAT: "float64"}
+_DTYPES = {table: [pd.api.types.pandas_dtype(_PANDAS[kind]) for kind in COLUMNS[table].values()] for table in TABLES}
+_NOT_NULL = {table: [name for name, column in SCHEMAS[table].columns.items() if not column.nullable] for table in TABLES}
+
+
+def frame_meets_schema(table: str, frame: pd.DataFrame) -> bool:
+    """Whether every row of a frame meets its table's pandera schema, in one vectorised pass: the
+    columns in order, each of its dtype, no blank where the schema allows none, the schema's own
+    checks (run on whole columns), no repeated key. True only when pandera would pass the frame too;
+    on False, `SCHEMAS[table].validate` says which rows fail. Pandera's own pass costs about 0.2 ms a
+    column on every file even when all is well, most of it bookkeeping."""
+    schema = SCHEMAS[table]
+    if list(frame.columns) != list(schema.columns) or list(frame.dtypes) != _DTYPES[table]:
+        return False
+    if frame[_NOT_NULL[table]].isna().to_numpy().any():
+        return False
+    for name, column in schema.columns.items():
+        if not all(check(frame[name]).check_passed for check in column.checks):
+            return False
+    return not (schema.unique and frame.duplicated(subset=schema.unique).any())
 
 
 def _column(values: list, kind: str) -> object:
@@ -147,5 +166,7 @@ def forms_to_frames(forms: list[Form], flags: list[Flag]) -> dict[str, pd.DataFr
     ]
     frames = {}
     for table, rows in (("forms", form_rows), ("indicators", indicator_rows), ("flags", flag_rows)):
-        frames[table] = SCHEMAS[table].validate(rows_to_frame(table, rows), lazy=True, inplace=True)
+        frame = rows_to_frame(table, rows)
+        frames[table] = frame if frame_meets_schema(table, frame) else \
+            SCHEMAS[table].validate(frame, lazy=True, inplace=True)
     return frames
