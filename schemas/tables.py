@@ -6,6 +6,10 @@ validates a table before it is written and the arrow schema it is written with b
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -86,9 +90,30 @@ SCHEMAS = {table: _schema(table) for table in TABLES}
 ARROW_SCHEMAS = {table: pa_arrow.schema([(n, _ARROW[k]) for n, k in COLUMNS[table].items()]) for table in TABLES}
 
 
-_PANDAS = {_STR: "str", _INT: "int64", _NINT: "Int64", _FLOAT: "float64"}
-_DTYPES = {table: [pd.api.types.pandas_dtype(_PANDAS[kind]) for kind in COLUMNS[table].values()] for table in TABLES}
-_NOT_NULL = {table: [name for name, column in SCHEMAS[table].columns.items() if not column.nullable] for table in TABLES}
+_PANDAS = {kind: pd.api.types.pandas_dtype(name)  # as objects: pandas parses a name on every call
+           for kind, name in {_STR: "str", _INT: "int64", _NINT: "Int64", _FLOAT: "float64"}.items()}
+_DTYPES = {table: [_PANDAS[kind] for kind in COLUMNS[table].values()] for table in TABLES}
+_NOT_NULL = {table: [i for i, column in enumerate(SCHEMAS[table].columns.values()) if not column.nullable]
+             for table in TABLES}  # the positions of the columns that allow no blank
+
+# pandera's built-in checks as tests of a whole column's array (True where a value passes; blanks
+# are left to nullability, as pandera's `ignore_na` does); any other check is run by pandera itself
+_INCLUSIVE = {(True, True): (operator.ge, operator.le), (True, False): (operator.ge, operator.lt),
+              (False, True): (operator.gt, operator.le), (False, False): (operator.gt, operator.lt)}
+_COLUMN_TESTS: dict[str | None, Callable[..., Any]] = {
+    "isin": lambda v, allowed_values: pd.array(v).isin(list(allowed_values)),
+    "in_range": lambda v, min_value, max_value, include_min=True, include_max=True: (
+        _INCLUSIVE[include_min, include_max][0](v, min_value) & _INCLUSIVE[include_min, include_max][1](v, max_value)),
+    "greater_than_or_equal_to": lambda v, min_value: v >= min_value,
+}
+
+
+def _column_passes(series: pd.Series, check: pa.Check) -> bool:
+    test = _COLUMN_TESTS.get(check.name)
+    if test is None or not check.ignore_na or check.element_wise or check.groupby is not None:
+        return bool(check(series).check_passed)
+    values = series.to_numpy() if isinstance(series.dtype, np.dtype) else series.array  # numpy or pandas' own
+    return bool((test(values, **(check.statistics or {})) | pd.isna(values)).all())
 
 
 def frame_meets_schema(table: str, frame: pd.DataFrame) -> bool:
@@ -100,10 +125,10 @@ def frame_meets_schema(table: str, frame: pd.DataFrame) -> bool:
     schema = SCHEMAS[table]
     if list(frame.columns) != list(schema.columns) or list(frame.dtypes) != _DTYPES[table]:
         return False
-    if frame[_NOT_NULL[table]].isna().to_numpy().any():
+    if frame.isna().to_numpy()[:, _NOT_NULL[table]].any():
         return False
     for name, column in schema.columns.items():
-        if not all(check(frame[name]).check_passed for check in column.checks):
+        if column.checks and not all(_column_passes(frame[name], check) for check in column.checks):
             return False
     return not (schema.unique and frame.duplicated(subset=schema.unique).any())
 
@@ -114,7 +139,7 @@ def _column(values: list, kind: str) -> object:
     number column is a numpy array (None is NaN)."""
     if kind == _STR:
         try:
-            return pd.array(pa_arrow.array(values, type=pa_arrow.large_string()), dtype="str")
+            return pd.array(pa_arrow.array(values, type=pa_arrow.large_string()), dtype=_PANDAS[_STR])
         except (pa_arrow.ArrowTypeError, pa_arrow.ArrowInvalid):
             pass
     elif kind == _FLOAT:
