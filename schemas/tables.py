@@ -96,12 +96,12 @@ _DTYPES = {table: [_PANDAS[kind] for kind in COLUMNS[table].values()] for table 
 _NOT_NULL = {table: [i for i, column in enumerate(SCHEMAS[table].columns.values()) if not column.nullable]
              for table in TABLES}  # the positions of the columns that allow no blank
 
-# pandera's built-in checks as tests of a whole column's array (True where a value passes; blanks
-# are left to nullability, as pandera's `ignore_na` does); any other check is run by pandera itself
+# pandera's built-in checks as whole-column tests. A number column is tested as floats, a blank
+# (NaN) passing as pandera's `ignore_na` lets it; a set check takes the column's distinct values,
+# where a blank fails (so pandera decides). Any other check is run by pandera itself.
 _INCLUSIVE = {(True, True): (operator.ge, operator.le), (True, False): (operator.ge, operator.lt),
               (False, True): (operator.gt, operator.le), (False, False): (operator.gt, operator.lt)}
-_COLUMN_TESTS: dict[str | None, Callable[..., Any]] = {
-    "isin": lambda v, allowed_values: pd.array(v).isin(list(allowed_values)),
+_NUMBER_TESTS: dict[str | None, Callable[..., Any]] = {
     "in_range": lambda v, min_value, max_value, include_min=True, include_max=True: (
         _INCLUSIVE[include_min, include_max][0](v, min_value) & _INCLUSIVE[include_min, include_max][1](v, max_value)),
     "greater_than_or_equal_to": lambda v, min_value: v >= min_value,
@@ -109,11 +109,19 @@ _COLUMN_TESTS: dict[str | None, Callable[..., Any]] = {
 
 
 def _column_passes(series: pd.Series, check: pa.Check) -> bool:
-    test = _COLUMN_TESTS.get(check.name)
-    if test is None or not check.ignore_na or check.element_wise or check.groupby is not None:
-        return bool(check(series).check_passed)
-    values = series.to_numpy() if isinstance(series.dtype, np.dtype) else series.array  # numpy or pandas' own
-    return bool((test(values, **(check.statistics or {})) | pd.isna(values)).all())
+    plain = check.ignore_na and not check.element_wise and check.groupby is None
+    statistics = check.statistics or {}
+    if plain and check.name == "isin":
+        return set(series.tolist()).issubset(statistics["allowed_values"])
+    test = _NUMBER_TESTS.get(check.name)
+    if plain and test is not None and pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return bool((test(values, **statistics) | np.isnan(values)).all())
+    return bool(check(series).check_passed)
+
+
+def _unique(frame: pd.DataFrame, keys: list[str]) -> bool:
+    return len(set(zip(*(frame[key].tolist() for key in keys), strict=True))) == len(frame)
 
 
 def frame_meets_schema(table: str, frame: pd.DataFrame) -> bool:
@@ -130,7 +138,7 @@ def frame_meets_schema(table: str, frame: pd.DataFrame) -> bool:
     for name, column in schema.columns.items():
         if column.checks and not all(_column_passes(frame[name], check) for check in column.checks):
             return False
-    return not (schema.unique and frame.duplicated(subset=schema.unique).any())
+    return not schema.unique or _unique(frame, schema.unique)
 
 
 def _column(values: list, kind: str) -> object:
