@@ -203,3 +203,18 @@ def forms_to_frames(forms: list[Form], flags: list[Flag]) -> dict[str, pd.DataFr
         frames[table] = frame if frame_meets_schema(table, frame) else \
             SCHEMAS[table].validate(frame, lazy=True, inplace=True)
     return frames
+
+
+def frame_to_rows(frame: pd.DataFrame) -> list[list]:
+    """A frame's rows as plain Python values, None for a blank: what
+    `frame.astype(object).where(frame.notna(), None).values.tolist()` gives, column by column
+    rather than through an object frame (a third of the time)."""
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        values = series.tolist()
+        blank = series.isna().to_numpy()
+        if blank.any():
+            values = [None if b else v for v, b in zip(values, blank, strict=True)]
+        columns.append(values)
+    return [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in range(len(frame))]

@@ -14,7 +14,7 @@ from pandera.errors import SchemaErrors
 
 from flows.pipeline import FileOutcome, validate_batch
 from schemas.model import Flag, Form, Indicator
-from schemas.tables import COLUMNS, SCHEMAS, forms_to_frames, frame_meets_schema, rows_to_frame
+from schemas.tables import COLUMNS, SCHEMAS, forms_to_frames, frame_meets_schema, frame_to_rows, rows_to_frame
 
 SHA = "ab" * 32
 
@@ -102,3 +102,16 @@ def _rows(draw: st.DrawFn, table: str) -> list[dict]:
 def test_the_one_pass_check_agrees_with_pandera(table: str, data: st.DataObject) -> None:
     frame = rows_to_frame(table, data.draw(_rows(table)))
     assert frame_meets_schema(table, frame) == _pandera_passes(table, frame)
+
+
+def _plain(row: list) -> list:
+    return [(type(v), None if v is None or v != v else v) for v in row]
+
+
+@pytest.mark.parametrize("table", ["forms", "indicators", "flags"])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_frame_rows_are_the_object_frames_rows(table: str, data: st.DataObject) -> None:
+    frame = rows_to_frame(table, data.draw(_rows(table)))
+    expected = frame.astype(object).where(frame.notna(), None).values.tolist()
+    assert [_plain(r) for r in frame_to_rows(frame)] == [_plain(r) for r in expected]
