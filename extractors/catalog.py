@@ -97,6 +97,7 @@ class Catalog:
         self._titles: dict[str, TitleMatch | None] = {}
         self._labels: dict[tuple[str, str], str | None] = {}
         self._owners: dict[str, tuple[int, ...]] = {}
+        self._votes: dict[str, tuple[int, ...]] = {}  # the `owners` a cell votes for in `choose`
 
     # -- titles -----------------------------------------------------------------------------------
     def _stripped(self, text: str) -> str:
@@ -238,14 +239,25 @@ class Catalog:
         if self.forced is not None or len(self.families) == 1:
             return self.primary
         hits = [0] * len(self.families)
-        for text in {text for row in rows for text in row.cells}:
-            if text and len(text) <= MAX_LABEL_LENGTH and not text[0].isdigit():
-                for i in self._owners.get(text) or self.owners(text):
-                    hits[i] += 1
+        votes = self._votes
+        for text in set().union(*(row.cells for row in rows)):
+            found = votes.get(text)
+            if found is None:
+                found = self._cell_votes(text)
+            for i in found:
+                hits[i] += 1
         if title is not None and title.family is not None:  # a title several families print adds to each
             for i, f in enumerate(self.families):
                 hits[i] += TITLE_WEIGHT if label_key(title.title) in f.titles else 0
         return self.families[max(range(len(self.families)), key=lambda i: (hits[i], -i))]
+
+    def _cell_votes(self, text: str) -> tuple[int, ...]:
+        """The families a cell counts for in `choose`: none for a blank, long or numbered cell."""
+        found = self.owners(text) if text and len(text) <= MAX_LABEL_LENGTH and not text[0].isdigit() else ()
+        if len(self._votes) >= MEMO_LIMIT:
+            self._votes.clear()
+        self._votes[text] = found
+        return found
 
 
 def owner_cutoff(families: tuple[Family, ...]) -> float:

@@ -125,7 +125,9 @@ def _schema_failure(exc: SchemaErrors, form_files: dict[str, str]) -> dict[str, 
 
 def frames_to_rows(frames: dict) -> dict[str, list[list]]:
     """Validated frames as plain rows for the store (None for a blank number)."""
-    return {table: frame.astype(object).where(frame.notna(), None).values.tolist() for table, frame in frames.items()}
+    from schemas.tables import frame_to_rows
+
+    return {table: frame_to_rows(frame) for table, frame in frames.items()}
 
 
 def validate_batch(outcomes: list[FileOutcome], forms: list[Form], flags: list[Flag]) -> dict[str, list[list]]:

@@ -19,7 +19,7 @@ from review.values import apply_correction
 from schemas.checks import form_to_flags
 from schemas.model import Flag, Form
 from schemas.saved import blob_to_form
-from schemas.tables import COLUMNS, forms_to_frames
+from schemas.tables import COLUMNS, forms_to_frames, frame_to_rows
 
 DECISION_COLUMNS = ("decision_id", "action", "flag_id", "form_id", "form_key", "check_code", "field", "reviewer",
                     "decided_at", "old_value", "new_value", "note", "expected", "found", "withdraws", "via")
@@ -122,7 +122,7 @@ def _rows(forms: list[Form], flags: list[Flag]) -> dict[str, dict[str, list[list
     grouped: dict[str, dict[str, list[list]]] = {}
     for table, frame in frames.items():
         at = list(COLUMNS[table]).index("form_id")
-        for row in frame.astype(object).where(frame.notna(), None).values.tolist():
+        for row in frame_to_rows(frame):
             grouped.setdefault(table, {}).setdefault(row[at], []).append(row)
     return grouped
 

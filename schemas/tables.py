@@ -6,6 +6,10 @@ validates a table before it is written and the arrow schema it is written with b
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
@@ -86,7 +90,55 @@ SCHEMAS = {table: _schema(table) for table in TABLES}
 ARROW_SCHEMAS = {table: pa_arrow.schema([(n, _ARROW[k]) for n, k in COLUMNS[table].items()]) for table in TABLES}
 
 
-_PANDAS = {_STR: "str", _INT: "int64", _NINT: "Int64", _FLOAT: "float64"}
+_PANDAS = {kind: pd.api.types.pandas_dtype(name)  # as objects: pandas parses a name on every call
+           for kind, name in {_STR: "str", _INT: "int64", _NINT: "Int64", _FLOAT: "float64"}.items()}
+_DTYPES = {table: [_PANDAS[kind] for kind in COLUMNS[table].values()] for table in TABLES}
+_NOT_NULL = {table: [i for i, column in enumerate(SCHEMAS[table].columns.values()) if not column.nullable]
+             for table in TABLES}  # the positions of the columns that allow no blank
+
+# pandera's built-in checks as whole-column tests. A number column is tested as floats, a blank
+# (NaN) passing as pandera's `ignore_na` lets it; a set check takes the column's distinct values,
+# where a blank fails (so pandera decides). Any other check is run by pandera itself.
+_INCLUSIVE = {(True, True): (operator.ge, operator.le), (True, False): (operator.ge, operator.lt),
+              (False, True): (operator.gt, operator.le), (False, False): (operator.gt, operator.lt)}
+_NUMBER_TESTS: dict[str | None, Callable[..., Any]] = {
+    "in_range": lambda v, min_value, max_value, include_min=True, include_max=True: (
+        _INCLUSIVE[include_min, include_max][0](v, min_value) & _INCLUSIVE[include_min, include_max][1](v, max_value)),
+    "greater_than_or_equal_to": lambda v, min_value: v >= min_value,
+}
+
+
+def _column_passes(series: pd.Series, check: pa.Check) -> bool:
+    plain = check.ignore_na and not check.element_wise and check.groupby is None
+    statistics = check.statistics or {}
+    if plain and check.name == "isin":
+        return set(series.tolist()).issubset(statistics["allowed_values"])
+    test = _NUMBER_TESTS.get(check.name)
+    if plain and test is not None and pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return bool((test(values, **statistics) | np.isnan(values)).all())
+    return bool(check(series).check_passed)
+
+
+def _unique(frame: pd.DataFrame, keys: list[str]) -> bool:
+    return len(set(zip(*(frame[key].tolist() for key in keys), strict=True))) == len(frame)
+
+
+def frame_meets_schema(table: str, frame: pd.DataFrame) -> bool:
+    """Whether every row of a frame meets its table's pandera schema, in one vectorised pass: the
+    columns in order, each of its dtype, no blank where the schema allows none, the schema's own
+    checks (run on whole columns), no repeated key. True only when pandera would pass the frame too;
+    on False, `SCHEMAS[table].validate` says which rows fail. Pandera's own pass costs about 0.2 ms a
+    column on every file even when all is well, most of it bookkeeping."""
+    schema = SCHEMAS[table]
+    if list(frame.columns) != list(schema.columns) or list(frame.dtypes) != _DTYPES[table]:
+        return False
+    if frame.isna().to_numpy()[:, _NOT_NULL[table]].any():
+        return False
+    for name, column in schema.columns.items():
+        if column.checks and not all(_column_passes(frame[name], check) for check in column.checks):
+            return False
+    return not schema.unique or _unique(frame, schema.unique)
 
 
 def _column(values: list, kind: str) -> object:
@@ -95,7 +147,7 @@ def _column(values: list, kind: str) -> object:
     number column is a numpy array (None is NaN)."""
     if kind == _STR:
         try:
-            return pd.array(pa_arrow.array(values, type=pa_arrow.large_string()), dtype="str")
+            return pd.array(pa_arrow.array(values, type=pa_arrow.large_string()), dtype=_PANDAS[_STR])
         except (pa_arrow.ArrowTypeError, pa_arrow.ArrowInvalid):
             pass
     elif kind == _FLOAT:
@@ -147,5 +199,22 @@ def forms_to_frames(forms: list[Form], flags: list[Flag]) -> dict[str, pd.DataFr
     ]
     frames = {}
     for table, rows in (("forms", form_rows), ("indicators", indicator_rows), ("flags", flag_rows)):
-        frames[table] = SCHEMAS[table].validate(rows_to_frame(table, rows), lazy=True, inplace=True)
+        frame = rows_to_frame(table, rows)
+        frames[table] = frame if frame_meets_schema(table, frame) else \
+            SCHEMAS[table].validate(frame, lazy=True, inplace=True)
     return frames
+
+
+def frame_to_rows(frame: pd.DataFrame) -> list[list]:
+    """A frame's rows as plain Python values, None for a blank: what
+    `frame.astype(object).where(frame.notna(), None).values.tolist()` gives, column by column
+    rather than through an object frame (a third of the time)."""
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        values = series.tolist()
+        blank = series.isna().to_numpy()
+        if blank.any():
+            values = [None if b else v for v, b in zip(values, blank, strict=True)]
+        columns.append(values)
+    return [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in range(len(frame))]
