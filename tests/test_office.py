@@ -81,3 +81,25 @@ def test_a_damaged_doc_says_so_in_one_line(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile) as caught:
         read_grid(damaged)
     assert str(caught.value).startswith("damaged.doc: LibreOffice could not open it") and "\n" not in str(caught.value)
+
+
+def test_the_profile_of_a_killed_process_is_removed_by_the_next_one(tmp_path: Path, monkeypatch) -> None:
+    import os
+    import tempfile
+
+    from extractors.inputs import office
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"{office.PROFILE_PREFIX}{dead.pid}-abc"
+    alive = tmp_path / f"{office.PROFILE_PREFIX}{os.getppid()}-def"
+    for folder in (stale, alive):
+        (folder / "user").mkdir(parents=True)
+    office._profile.cache_clear()
+    try:
+        mine = office._profile()
+        assert mine.parent == tmp_path and mine.name.startswith(f"{office.PROFILE_PREFIX}{os.getpid()}-")
+        assert not stale.exists() and alive.exists()
+    finally:
+        office._profile.cache_clear()

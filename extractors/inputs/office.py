@@ -42,11 +42,30 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+PROFILE_PREFIX = "selfeval-soffice-"
+
+
 @cache
 def _profile() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="selfeval-soffice-"))
+    """This process's LibreOffice profile, removed when it exits; those of processes that were
+    killed (a file past its limits ends its worker) are removed by the next process that converts."""
+    for stale in Path(tempfile.gettempdir()).glob(f"{PROFILE_PREFIX}*-*"):
+        pid = stale.name[len(PROFILE_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-"))
     atexit.register(shutil.rmtree, folder, True)
     return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _web_page(head: bytes) -> bool:
