@@ -17,6 +17,7 @@ from typing import Any
 
 from extractors.cells import Box, Grid, Row
 from extractors.exceptions import SelfevalError
+from extractors.inputs.image import SUFFIXES as IMAGE_SUFFIXES
 
 AROUND = 3           # rows shown before and after the value's row
 MARGIN = 40          # pixels of the page kept round a cell's picture
@@ -84,10 +85,10 @@ def _page_image(path: Path, row: Row) -> tuple[Any, float] | None:
     from PIL import Image
 
     suffix = path.suffix.lower()
-    if suffix in (".png", ".jpg", ".jpeg"):
+    if suffix in IMAGE_SUFFIXES:
         from extractors.inputs.image import file_to_image
 
-        return Image.fromarray(file_to_image(path.read_bytes(), file=path.name)), 1.0
+        return Image.fromarray(file_to_image(path.read_bytes(), file=path.name, page=row.page or 1)), 1.0
     if suffix != ".pdf" or not row.page:
         return None
     import pypdfium2

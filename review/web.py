@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import jinja2
 
 from extractors.exceptions import ReviewError
+from extractors.inputs.image import SUFFIXES as IMAGE_SUFFIXES
 from review import decisions, queries
 from review.evidence import cell_image, excerpt
 from review.values import FORM_FIELDS, INDICATOR_FIELDS
@@ -142,7 +143,7 @@ class Handler(BaseHTTPRequestHandler):
             stored = queries.value_of(db, flag.form_id, flag.field) if flag.form_id else None
         value = queries.shown_value(flag.field, stored) or None
         shown = excerpt(flag.archived_file, flag.location)
-        has_image = flag.archived_file.lower().endswith((".pdf", ".png", ".jpg", ".jpeg"))
+        has_image = flag.archived_file.lower().endswith((".pdf", *IMAGE_SUFFIXES))
         field = flag.field.split("@")[0]
         seq, name = "", field
         if field.startswith("indicators["):

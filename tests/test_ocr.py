@@ -364,3 +364,36 @@ def test_pages_recognised_in_two_workers_match_one(engine, ocr_cache: Path) -> N
         ocr_pages.close_workers()
     assert [cells_of(r) for r in rows] == [EXPECTED, EXPECTED]
     assert [r[0].page for r in rows] == [1, 2]
+
+
+# -- page images of many pages ------------------------------------------------------------------
+def _tiff(path: Path, pages: list[np.ndarray]) -> Path:
+    first, *rest = [Image.fromarray(page) for page in pages]
+    first.save(path, save_all=True, append_images=rest, compression="tiff_deflate")
+    return path
+
+
+@pytest.mark.slow
+@needs_font
+def test_a_tiff_of_many_pages_is_read_page_by_page(tmp_path: Path, ocr_cache: Path) -> None:
+    """Office scanners write a whole document to one TIFF: every page is read, in order, each
+    row saying its page; a page turned in the feeder is set upright as in a PDF."""
+    from extractors.inputs import read_grid
+
+    other = [["项目名称", "综合行政服务平台", "", ""], *CELLS[1:]]
+    path = _tiff(tmp_path / "scan.tif", [draw_page(), np.rot90(draw_page(other)).copy()])
+    grid = read_grid(path)
+    assert (grid.kind, grid.pages) == ("image", 2)
+    assert cells_of([r for r in grid.rows if r.page == 1]) == EXPECTED
+    assert cells_of([r for r in grid.rows if r.page == 2]) == [["财政项目支出绩效自评表"], *other]
+
+
+def test_a_tiff_over_the_page_limit_is_refused_before_any_page_is_decoded(tmp_path: Path, monkeypatch) -> None:
+    from extractors.exceptions import LimitExceeded
+    from extractors.inputs import read_grid
+
+    monkeypatch.setenv("SELFEVAL_MAX_PDF_PAGES", "2")
+    blank = np.full((40, 40, 3), 255, np.uint8)
+    with pytest.raises(LimitExceeded, match=r"scan\.tiff: the image has 3 pages, over the 2-page limit "
+                                            r"\(SELFEVAL_MAX_PDF_PAGES\)"):
+        read_grid(_tiff(tmp_path / "scan.tiff", [blank] * 3))

@@ -35,6 +35,9 @@ READERS: dict[str, Reader] = {
     ".png": read_image_grid,
     ".jpg": read_image_grid,
     ".jpeg": read_image_grid,
+    ".tif": read_image_grid,  # office scanners write many pages to one TIFF
+    ".tiff": read_image_grid,
+    ".bmp": read_image_grid,
     ".html": read_html_grid,
     ".htm": read_html_grid,
     ".xlsx": read_xlsx_grid,
