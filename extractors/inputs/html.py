@@ -278,6 +278,12 @@ def page_to_rows(root: Any) -> list[Row]:
     return rows
 
 
+def is_markup(data: bytes) -> bool:
+    """Whether a file's bytes start as a web page or XML does (after a BOM and blank space): what
+    sites publish as .xls or .doc is often a page."""
+    return data[:64].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
 def read_html_grid(path: Path) -> Grid:
     data = path.read_bytes()
     root = parse_html(html_to_text(data, file=path.name), file=path.name)

@@ -13,9 +13,9 @@ import numpy as np
 
 from extractors.cells import Grid, Row
 from extractors.exceptions import UnreadableFile
+from extractors.inputs.pdf import PAGES_IN_MEMORY  # decoded pages held at once, as for a scanned PDF
 from extractors.limits import check_image_pixels, current, over, pillow_bomb_to_limit
 
-PAGES_IN_MEMORY = 8  # decoded pages held at once, as for a scanned PDF
 SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")
 
 

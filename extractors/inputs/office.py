@@ -26,7 +26,7 @@ from pathlib import Path
 
 from extractors.cells import Grid
 from extractors.exceptions import FileRejected, LimitExceeded, UnreadableFile, UnsupportedFile
-from extractors.limits import current, env_name
+from extractors.limits import current, env_name, limit_text
 
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97–2003 (and encrypted Office files)
 ZIP = b"PK\x03\x04"
@@ -49,35 +49,21 @@ PROFILE_PREFIX = "selfeval-soffice-"
 def _profile() -> Path:
     """This process's LibreOffice profile, removed when it exits; those of processes that were
     killed (a file past its limits ends its worker) are removed by the next process that converts."""
+    import psutil
+
     for stale in Path(tempfile.gettempdir()).glob(f"{PROFILE_PREFIX}*-*"):
         pid = stale.name[len(PROFILE_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix=f"{PROFILE_PREFIX}{os.getpid()}-"))
     atexit.register(shutil.rmtree, folder, True)
     return folder
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-def _web_page(head: bytes) -> bool:
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return start.startswith((b"<html", b"<!doctype", b"<?xml", b"<meta", b"<table", b"<head")) or \
-        (start.startswith(b"<") and b"<html" in head.lower())
-
-
 def read_office_grid(path: Path) -> Grid:
     """A .doc, .rtf, .odt or .ods file's grid, read as what its bytes are."""
     from extractors.inputs.docx import read_docx_grid
-    from extractors.inputs.html import read_html_grid
+    from extractors.inputs.html import is_markup, read_html_grid
     from extractors.inputs.sheet import read_xlsx_grid
 
     with path.open("rb") as handle:
@@ -87,7 +73,7 @@ def read_office_grid(path: Path) -> Grid:
     target = TARGETS[path.suffix.lower()]
     if head.startswith(ZIP) and path.suffix.lower() == ".doc":  # a .docx under an old name
         return read_docx_grid(path)
-    if _web_page(head):  # Word's "save as web page" named .doc
+    if is_markup(head):  # Word's "save as web page" named .doc
         return read_html_grid(path)
     if path.suffix.lower() in (".doc", ".rtf") and not head.startswith((OLE, RTF)):
         return _as_text(path)
@@ -121,7 +107,7 @@ def convert(path: Path, target: str, folder: Path) -> Path:
                               file=path.name)
     source = folder / f"source{path.suffix.lower()}"  # any name the file has, no option or odd byte reaches soffice
     shutil.copyfile(path, source)
-    seconds = current().max_seconds_per_file
+    limits = current()
     command = [exe, f"-env:UserInstallation={_profile().as_uri()}", "--headless", "--norestore", "--nologo",
                "--nolockcheck", "--nodefault", "--convert-to", FILTERS[target], "--outdir", str(folder / "out"),
                str(source)]
@@ -129,13 +115,13 @@ def convert(path: Path, target: str, folder: Path) -> Path:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    start_new_session=True, env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
         try:
-            output, _ = process.communicate(timeout=seconds)
+            output, _ = process.communicate(timeout=limits.max_seconds_per_file)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
-            raise LimitExceeded(f"converting it with LibreOffice took over the {seconds:g} s limit "
-                                f"({env_name('max_seconds_per_file')})", file=path.name,
-                                limit="max_seconds_per_file") from None
+            raise LimitExceeded("converting it with LibreOffice took over the "
+                                f"{limit_text(limits, 'max_seconds_per_file', ' s')}", file=path.name,
+                                limit=env_name("max_seconds_per_file")) from None
     converted = folder / "out" / f"source.{target}"
     if not converted.is_file():
         said = [line for line in output.decode("utf-8", "replace").splitlines() if "javaldx" not in line]

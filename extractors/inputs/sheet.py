@@ -23,6 +23,7 @@ from typing import Any
 
 from extractors.cells import Grid, Row
 from extractors.exceptions import UnreadableFile, UnsupportedFile
+from extractors.inputs.html import is_markup
 from extractors.inputs.numfmt import display_value
 from extractors.limits import check_sheet_cells
 from extractors.text import clean_cell
@@ -152,7 +153,7 @@ def read_xls_grid(path: Path) -> Grid:
     data = path.read_bytes()
     if data[:4] == ZIP_MAGIC:  # an .xlsx renamed .xls
         return read_xlsx_grid(path)
-    if data[:8] != OLE_MAGIC and _is_markup(data):
+    if data[:8] != OLE_MAGIC and is_markup(data):
         return _read_markup_xls(path, data)
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, logfile=io.StringIO(),
@@ -167,12 +168,6 @@ def read_xls_grid(path: Path) -> Grid:
             raise UnreadableFile(ENCRYPTED, file=path.name) from None  # FILEPASS, or a locked .xlsx
         detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise UnreadableFile(f"damaged or not an Excel workbook ({detail})", file=path.name) from None
-
-
-def _is_markup(data: bytes) -> bool:
-    """Whether a file's bytes start as a web page or XML does (after a BOM and blank space)."""
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"<")
 
 
 def _read_markup_xls(path: Path, data: bytes) -> Grid:
