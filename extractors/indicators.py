@@ -133,11 +133,6 @@ def row_facts(row: Row, family: Family, *, labelled: bool = True) -> _Facts:
     return _Facts.of(cells, family)
 
 
-def place_row(row: Row, cols: dict[str, int], family: Family, *, max_shift: int = MAX_SHIFT) -> Placed:
-    """The row's cells under the columns they belong to."""
-    return place_facts(row_facts(row, family), cols, packed=row.packed, max_shift=max_shift)
-
-
 def place_facts(facts: _Facts, cols: dict[str, int], *, packed: bool = False, max_shift: int = MAX_SHIFT,
                 spots: tuple[int, ...] | None = None) -> Placed:
     """A row's cells, known by their facts, under the columns they belong to (`spots`: the
