@@ -163,17 +163,17 @@ def check_budget_sources(form: Form) -> Iterator[Flag]:
                        f"其他资金 = {format.amount(expected)}")
 
 
-GOAL_SIDES = {"goal_planned": ("预期目标", "planned goal"), "goal_achieved": ("实际完成情况", "achieved goal")}
+GOAL_SIDES = {"goal_planned": "planned goal", "goal_achieved": "achieved goal"}  # English of REQUIRED_TEXT's
 
 
 def _missing(form: Form, field: str, label: str) -> Flag:
     if form.goal_side_unknown and field in GOAL_SIDES:  # the one goal text may belong here
-        other = next(v for k, v in GOAL_SIDES.items() if k != field)
+        other = next(k for k in GOAL_SIDES if k != field)
         return flag(form, "missing_field", field, "", "",
                     f"{label} 未填写；此表的复制格式去掉了空白格，年度总体目标只留下一段文字，看不出它原在哪一栏"
-                    f"（已按{other[0]}读入，可能属于{label}）",
+                    f"（已按{REQUIRED_TEXT[other]}读入，可能属于{label}）",
                     f"{label} is blank; this copy dropped its blank cells and the annual goal keeps one text whose "
-                    f"column is lost (read as the {other[1]}; it may be the {GOAL_SIDES[field][1]})")
+                    f"column is lost (read as the {GOAL_SIDES[other]}; it may be the {GOAL_SIDES[field]})")
     return flag(form, "missing_field", field, "", "", f"{label} 未填写", f"{label} is blank")
 
 
