@@ -14,20 +14,13 @@ import pytest
 from extractors.exceptions import LimitExceeded, UnreadableFile, UnsupportedFile
 from extractors.inputs import read_grid
 from tests.conftest import FIXTURES
+from tests.material.office import saved_by_libreoffice
 from tests.test_readers import forms_of
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None,
                                 reason="LibreOffice is not installed (scripts/system-packages.sh)")
 DOCX = FIXTURES / "docx" / "seed.docx"
 XLSX = FIXTURES / "xlsx-sheets" / "seed-sheets.xlsx"
-
-
-def saved_as(source: Path, kind: str, folder: Path) -> Path:
-    """`source` saved by LibreOffice as `kind`, as a user of LibreOffice or WPS would."""
-    subprocess.run(["soffice", f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
-                    "--norestore", "--convert-to", kind, "--outdir", str(folder), str(source)],
-                   check=True, capture_output=True, timeout=120)
-    return folder / f"{source.stem}.{kind}"
 
 
 def content(value: object) -> object:
@@ -42,7 +35,7 @@ def content(value: object) -> object:
 @pytest.mark.parametrize(("source", "kind"), [(DOCX, "odt"), (DOCX, "rtf"), (XLSX, "ods")])
 def test_a_file_saved_in_another_office_format_rebuilds_the_same_forms(tmp_path: Path, source: Path,
                                                                          kind: str) -> None:
-    saved = saved_as(source, kind, tmp_path)
+    saved = saved_by_libreoffice(source, kind, tmp_path)
     grid = read_grid(saved)
     assert grid.kind == kind and grid.file == saved.name
     forms = forms_of(saved)

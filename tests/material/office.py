@@ -134,24 +134,32 @@ def forms_to_docx(forms: Sequence[Mapping[str, Any]], path: str | Path, *, label
     return tables_to_docx([form_to_table(form, labels) for form in forms], path)
 
 
+def saved_by_libreoffice(source: Path, kind: str, folder: Path) -> Path:
+    """`source` saved by LibreOffice into `folder` as `kind` (`doc:MS Word 97`, `odt`, `rtf`, `ods`), as
+    a user of LibreOffice or WPS would save it."""
+    import shutil
+    import subprocess
+
+    exe = shutil.which("soffice")
+    if exe is None:
+        raise RuntimeError("LibreOffice (soffice) is needed to write office files: scripts/system-packages.sh")
+    subprocess.run([exe, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
+                    "--convert-to", kind, "--outdir", str(folder), str(source)],
+                   check=True, capture_output=True, timeout=120)
+    return folder / f"{source.stem}.{kind.split(':')[0]}"
+
+
 def docx_to_doc(docx: Path, doc: Path) -> Path:
     """A Word 97–2003 copy of a .docx, written by LibreOffice (as offices still send them)."""
     import shutil
-    import subprocess
     import tempfile
 
     from docx import Document
 
-    exe = shutil.which("soffice")
-    if exe is None:
-        raise RuntimeError("LibreOffice (soffice) is needed to write .doc files: scripts/system-packages.sh")
     with tempfile.TemporaryDirectory(prefix="selfeval-doc-") as folder:
         document = Document(str(docx))
         document.add_paragraph("")  # Word ends a body with a paragraph, never with a table
         docx = Path(folder) / docx.name
         document.save(str(docx))
-        subprocess.run([exe, f"-env:UserInstallation={Path(folder, 'profile').as_uri()}", "--headless", "--norestore",
-                        "--convert-to", "doc:MS Word 97", "--outdir", folder, str(docx)],
-                       check=True, capture_output=True, timeout=120)
-        shutil.move(Path(folder) / (docx.stem + ".doc"), doc)
+        shutil.move(saved_by_libreoffice(docx, "doc:MS Word 97", Path(folder)), doc)
     return doc
